@@ -349,17 +349,20 @@ def init_params(X, n_components: int, *, method: str = "kmeans++", reg_covar: fl
 # are rebuilt block by block in every iteration.
 _FEATURE_BUDGET = 512 * 2**20
 # Rows per block: small enough that a block's features and probabilities stay in cache.
-_BLOCK_BYTES = 2**18
+_BLOCK_BYTES = 2**19
 # exp(log-density) is used directly when a row's total lies in [_TINY, _HUGE]; other rows (far
 # outliers, extremely peaked components) are redone with the max-shifted log-sum-exp.
 _TINY, _HUGE = 1e-280, 1e280
 # The feature path computes xᵀΛx − 2xᵀΛμ + μᵀΛμ; when those terms are this many times larger
 # than O(1) the cancellation costs ~eps·this in the log-density and the component is evaluated
 # with the centred Cholesky form instead.
-_E_CANCELLATION_MAX = 1e4
+_E_CANCELLATION_MAX = 1e5
 # Σγxxᵀ/N_k − μμᵀ loses ~log10(amplification) digits, amplification = E[x_d²]/Var[x_d]; above this
 # the component's covariance is recomputed from centred products (x − μ_k).
 _M_AMPLIFICATION_MAX = 1e4
+# The E-step keeps the responsibilities of components predicted (from the current parameters) to
+# come close to that limit, so the centred recomputation needs no second E-step.
+_M_KEEP_MIN = 1e3
 
 
 @dataclass(frozen=True, eq=False)
@@ -404,10 +407,9 @@ class _ExpectedStatistics:
         self.shift = X.mean(axis=0)
         self.Xc = X - self.shift
         self.data_cov = self.Xc.T @ self.Xc / n_samples
-        self.abs_max = np.abs(self.Xc).max(axis=0)
         self.rows, self.cols = np.triu_indices(n_features)
         self.n_quadratic = 1 + n_features + self.rows.size
-        self.block = int(np.clip(_BLOCK_BYTES // (8 * self.n_quadratic), 64, 16384))
+        self.block = int(np.clip(_BLOCK_BYTES // (8 * self.n_quadratic), 32, 16384))
         if n_samples * self.n_quadratic * 8 <= _FEATURE_BUDGET:
             self.phi = np.empty((n_samples, self.n_quadratic))
             for start in range(0, n_samples, self.block):
@@ -445,9 +447,11 @@ class _ExpectedStatistics:
         W[1:1 + d] = lin.T
         off_diagonal = np.where(self.rows == self.cols, 0.5, 1.0)
         W[1 + d:] = -(precisions[:, self.rows, self.cols] * off_diagonal).T
-        a = self.abs_max
-        cancellation = (0.5 * mahal_m + np.abs(lin) @ a
-                        + 0.5 * np.einsum("i,kij,j->k", a, np.abs(precisions), a))
+        # Size of the largest terms summed for a point within 4σ of μ_k, where the component's
+        # responsibilities live; the rounding error of the sum is ~eps times this.
+        a = np.abs(m) + 4.0 * np.sqrt(np.diagonal(params.covariances, axis1=1, axis2=2))
+        cancellation = (0.5 * mahal_m + np.einsum("ki,ki->k", a, np.abs(lin))
+                        + 0.5 * np.einsum("ki,kij,kj->k", a, np.abs(precisions), a))
         return W, cancellation > _E_CANCELLATION_MAX
 
     def expected(self, params):
@@ -463,35 +467,38 @@ class _ExpectedStatistics:
         # Components whose covariance will probably need the centred recomputation in the
         # M-step keep their responsibilities (predicted from the current parameters).
         variances = np.diagonal(params.covariances, axis1=1, axis2=2)
-        keep = ((m**2 / variances).max(axis=1) > 0.1 * _M_AMPLIFICATION_MAX) & ~inactive
+        keep = (1.0 + (m**2 / variances).max(axis=1) > _M_KEEP_MIN) & ~inactive
         kept = np.empty((self.n_samples, int(keep.sum()))) if keep.any() else None
 
         stats = np.zeros((n_components, self.n_quadratic))
         total_log_likelihood = 0.0
-        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        W_rows = np.ascontiguousarray(W.T)
+        # Blocks are laid out component-major, (K, B), so that the exp, the sum over components
+        # and the normalisation below are long contiguous row operations.
+        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
             for start in range(0, self.n_samples, self.block):
                 stop = min(start + self.block, self.n_samples)
                 phi = self._features(start, stop)
-                prob = phi @ W                                      # log π_k N(x_n | μ_k, Σ_k)
+                prob = W_rows @ phi.T                               # log π_k N(x_n | μ_k, Σ_k)
                 if exact.any():
-                    prob[:, exact] = (_log_gaussian(self.Xc[start:stop], m[exact], U[exact])
-                                      + log_weights[exact])
+                    prob[exact] = (_log_gaussian(self.Xc[start:stop], m[exact], U[exact]).T
+                                   + log_weights[exact, None])
                 if inactive.any():
-                    prob[:, inactive] = -np.inf
+                    prob[inactive] = -np.inf
                 np.exp(prob, out=prob)
-                total = prob.sum(axis=1)                            # p(x_n | θ)
+                total = prob.sum(axis=0)                            # p(x_n | θ)
                 log_total = np.log(total)
-                bad = ~((total > _TINY) & (total < _HUGE))
-                if bad.any():                                       # rare: shift by the max
-                    log_prob = (_log_gaussian(self.Xc[start:stop][bad], m, U) + log_weights)
+                if not (total.min() > _TINY and total.max() < _HUGE):   # NaN fails this too
+                    bad = ~((total > _TINY) & (total < _HUGE))      # rare: shift by the max
+                    log_prob = _log_gaussian(self.Xc[start:stop][bad], m, U) + log_weights
                     log_total[bad] = logsumexp(log_prob, axis=1)
-                    prob[bad] = np.exp(log_prob - log_total[bad][:, None])
+                    prob[:, bad] = np.exp(log_prob - log_total[bad][:, None]).T
                     total[bad] = 1.0
                 total_log_likelihood += log_total.sum()
-                scale = 1.0 / total
-                stats += prob.T @ (phi * scale[:, None])            # Σ_n γ_nk φ(x_n)
+                prob /= total                                       # γ_nk, shape (K, B)
+                stats += prob @ phi                                 # Σ_n γ_nk φ(x_n)
                 if kept is not None:
-                    kept[start:stop] = prob[:, keep] * scale[:, None]
+                    kept[start:stop] = prob[keep].T
         return (stats, keep, kept), float(total_log_likelihood)
 
     def maximize(self, expected, params, reg_covar):
