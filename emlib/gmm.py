@@ -131,8 +131,16 @@ def _precisions_cholesky(covariances: np.ndarray) -> np.ndarray:
                 f"covariances[{k}] is not positive definite. A component has collapsed onto too few "
                 "points (or a feature is constant): increase reg_covar, or use fewer components."
             ) from None
-        if not np.all(np.diag(chol) > 0):  # cholesky can "succeed" on a singular matrix
-            raise ValueError(f"covariances[{k}] is singular: increase reg_covar")
+        # Cholesky can "succeed" on a matrix that is singular to working precision. The pivot²
+        # over the variance, C_ii²/Σ_ii, is the fraction of x_i's variance not explained by the
+        # earlier features: at rounding level the component lies on a lower-dimensional subspace.
+        # (Relative to each feature's own variance, so features in very different units are fine.)
+        unexplained = np.diag(chol) ** 2 / np.diag(cov)
+        if not np.all(unexplained > 10 * n_features * np.finfo(float).eps):
+            raise ValueError(
+                f"covariances[{k}] is singular to working precision: the component has collapsed "
+                "onto a line, plane or point (too few distinct points): increase reg_covar, or "
+                "use fewer components.")
         factors[k] = solve_triangular(chol, identity, lower=True).T
     if not np.all(np.isfinite(factors)):
         raise ValueError("covariances are too close to singular to invert: increase reg_covar")
@@ -560,7 +568,9 @@ def fit(X, n_components: int, *, init="kmeans++", max_iter: int = 100, tol: floa
     max_iter : most EM iterations (M-steps); 0 only evaluates the start.
     tol : stop when the mean log-likelihood per sample, log p(X|θ)/N, rises by less than this.
         tol=0 runs exactly ``max_iter`` iterations.
-    reg_covar : added to the diagonal of every covariance in each M-step (>= 0).
+    reg_covar : added to the diagonal of every covariance in each M-step (>= 0). It keeps a
+        component that collapses onto a few points finite; it also makes the M-step inexact, so
+        the log-likelihood of a nearly singular component can fall by O(reg_covar / λ_min).
     random_state : seed or numpy Generator for the initialisation.
     callback : called as ``callback(t, params, log_likelihood)`` for t = 0, 1, … with θ^(t) and
         log p(X | θ^(t)); use it to record snapshots or show progress.
