@@ -13,6 +13,7 @@ import numpy as np
 
 __all__ = [
     "as_float_array",
+    "as_log_array",
     "check_distribution",
     "check_int",
     "check_real",
@@ -37,6 +38,18 @@ def as_float_array(value, name: str, *, ndim: int | None = None, min_size: int =
         bad = np.argwhere(~np.isfinite(array))[0]
         where = tuple(int(i) for i in bad)
         raise ValueError(f"{name} must be finite, but {name}{list(where)} = {array[where]}")
+    return array
+
+
+def as_log_array(value, name: str, *, ndim: int | None = None, min_size: int = 1) -> np.ndarray:
+    """Like ``as_float_array``, but -inf (the log of a probability 0) is allowed; NaN, +inf not."""
+    try:
+        return as_float_array(value, name, ndim=ndim, min_size=min_size)
+    except ValueError:
+        pass                      # perhaps only because of -inf: check again with it masked
+    array = np.array(value, dtype=np.float64)   # converts: a failed conversion is a TypeError
+    # Re-raises the shape, size, NaN or +inf error (the masked array keeps those entries).
+    as_float_array(np.where(array == -np.inf, 0.0, array), name, ndim=ndim, min_size=min_size)
     return array
 
 

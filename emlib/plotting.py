@@ -1,0 +1,232 @@
+r"""Pictures of a Gaussian mixture fit: data, covariance ellipses, and the log-likelihood curve.
+
+The ellipse of component k at ``n_std`` standard deviations is the contour
+
+.. math::
+    (x - \mu_k)^\top \Sigma_k^{-1} (x - \mu_k) = n_{\text{std}}^2 .
+
+With the eigen-decomposition :math:`\Sigma_k = V \Lambda V^\top`,
+:math:`\Lambda = \operatorname{diag}(\lambda_1, \lambda_2)`, :math:`\lambda_1 \ge \lambda_2`, its
+semi-axes are :math:`n_{\text{std}}\sqrt{\lambda_i}` along the eigenvectors :math:`v_i`; the major
+axis points at the angle of :math:`v_1`.
+
+Every function draws into ``ax`` (the current Axes, ``plt.gca()``, when it is None), returns that
+Axes and never calls ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
+from matplotlib.patches import Ellipse
+from matplotlib.ticker import MaxNLocator
+
+from ._validation import as_float_array, check_distribution, check_int, check_real
+from .gmm import _check_params, _check_X_params, e_step
+
+__all__ = [
+    "plot_covariance_ellipses",
+    "plot_gmm",
+    "plot_log_likelihood",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Input checks
+# --------------------------------------------------------------------------------------------
+def _get_ax(ax) -> Axes:
+    if ax is None:
+        return plt.gca()
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+    return ax
+
+
+def _check_dims(dims, n_features: int) -> tuple[int, int]:
+    """The two features to draw: ``dims`` or, in 2-D, (0, 1)."""
+    if dims is None:
+        if n_features != 2:
+            raise ValueError(f"the mixture has {n_features} features, not 2: pass dims=(i, j) to "
+                             "choose the two to draw")
+        return 0, 1
+    if isinstance(dims, (str, bytes)) or np.ndim(dims) != 1 or len(dims) != 2:
+        raise TypeError(f"dims must be a pair of feature indices (i, j), got {dims!r}")
+    i, j = (check_int(d, "dims", minimum=0, maximum=n_features - 1,
+                      maximum_reason=f" (there are {n_features} features)") for d in dims)
+    if i == j:
+        raise ValueError(f"dims must be two different features, got ({i}, {j})")
+    return i, j
+
+
+def _check_n_std(n_std) -> list[float]:
+    values = [n_std] if np.ndim(n_std) == 0 else list(np.ravel(n_std))
+    if not values:
+        raise ValueError("n_std is empty; give a number or a sequence of numbers, e.g. (1, 2)")
+    return [check_real(v, "n_std", minimum=0.0, inclusive=False) for v in values]
+
+
+def _component_colors(colors, n_components: int) -> np.ndarray:
+    """(K, 3) RGB colours: the given ones, or the property cycle's "C0", "C1", …."""
+    if colors is None:
+        colors = [f"C{k}" for k in range(n_components)]
+    elif isinstance(colors, (str, bytes)) or not hasattr(colors, "__len__"):
+        raise TypeError("colors must be a sequence with one colour per component, got "
+                        f"{type(colors).__name__}")
+    if len(colors) != n_components:
+        raise ValueError(f"colors has {len(colors)} entries but the mixture has {n_components} "
+                         "components")
+    try:
+        return np.array([to_rgb(c) for c in colors])
+    except ValueError as exc:
+        raise ValueError(f"colors must be matplotlib colours ({exc})") from None
+
+
+# --------------------------------------------------------------------------------------------
+# Ellipses
+# --------------------------------------------------------------------------------------------
+def _ellipse_geometry(covariance, n_std):
+    """(width, height, angle) of ``Ellipse`` for the n_std contour of a 2×2 covariance: the full
+    axes 2·n_std·√λ₁ ≥ 2·n_std·√λ₂, and the major axis's anticlockwise angle in degrees, in
+    [0, 180)."""
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)         # ascending: λ₂ ≤ λ₁
+    major = eigenvectors[:, 1]
+    # An eigenvector's sign is arbitrary; the axis direction is only defined modulo 180°.
+    angle = float(np.degrees(np.arctan2(major[1], major[0])) % 180.0)
+    width, height = 2.0 * n_std * np.sqrt(eigenvalues[::-1])
+    return float(width), float(height), angle
+
+
+def plot_covariance_ellipses(params, ax=None, n_std=(1, 2), colors=None, *, dims=None, **kwargs):
+    """Draw each component's covariance ellipses, centred at its mean.
+
+    Parameters
+    ----------
+    params : GaussianMixtureParams with K components in D dimensions.
+    ax : the Axes to draw into; None for the current one.
+    n_std : a radius or a sequence of radii, in standard deviations (Mahalanobis distance); one
+        ellipse per radius and component.
+    colors : K matplotlib colours, one per component; default the property cycle "C0", "C1", ….
+    dims : (i, j), the two features to draw when D != 2: the ellipse of the marginal over
+        (x_i, x_j), i.e. of the 2×2 block Σ_k[[i, j]][:, [i, j]]. Default (0, 1), only for D = 2.
+    **kwargs : passed to ``matplotlib.patches.Ellipse`` (e.g. linewidth, linestyle, alpha).
+
+    Returns
+    -------
+    The Axes. A component with weight 0 (empty, see ``emlib.gmm.m_step``) has no data and is not
+    drawn; the others add len(n_std) patches each.
+    """
+    params = _check_params(params)
+    ax = _get_ax(ax)
+    radii = _check_n_std(n_std)
+    i, j = _check_dims(dims, params.n_features)
+    rgb = _component_colors(colors, params.n_components)
+    block = np.ix_([i, j], [i, j])
+    for k in range(params.n_components):
+        if params.weights[k] == 0:
+            continue
+        covariance = params.covariances[k][block]
+        for radius in radii:
+            width, height, angle = _ellipse_geometry(covariance, radius)
+            style = {"fill": False, "edgecolor": rgb[k], "linewidth": 1.5} | kwargs
+            ax.add_patch(Ellipse(params.means[k, [i, j]], width, height, angle=angle, **style))
+    ax.autoscale_view()    # add_patch grows the data limits but does not rescale the view
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# Data coloured by responsibility
+# --------------------------------------------------------------------------------------------
+def plot_gmm(X, params, resp=None, ax=None, *, colors=None, n_std=(1, 2), dims=None,
+             xlabel: str | None = None, ylabel: str | None = None, legend: bool = True,
+             s: float = 12.0):
+    """Scatter the data coloured by responsibility, with the means and covariance ellipses.
+
+    Parameters
+    ----------
+    X : (N, D) data.
+    params : GaussianMixtureParams with K components in D dimensions.
+    resp : (N, K) responsibilities γ_nk (rows summing to 1); None computes them with
+        ``emlib.gmm.e_step(X, params)``.
+    ax : the Axes to draw into; None for the current one.
+    colors : K matplotlib colours, one per component; default "C0", "C1", ….
+    n_std : radii of the covariance ellipses (see ``plot_covariance_ellipses``); () for none.
+    dims : (i, j), the two features to draw; default (0, 1), only for D = 2.
+    xlabel, ylabel : axis labels; default "feature i" and "feature j".
+    legend : whether to add a legend of the components (their means, labelled with π_k).
+    s : marker area of the data points.
+
+    Returns
+    -------
+    The Axes. Point n is drawn in the colour Σ_k γ_nk c_k, the responsibility-weighted mix of
+    the component colours c_k (for K = 2, a blend from one colour to the other), so points the
+    model is unsure about show in between. Means are marked with a cross.
+    """
+    X, params = _check_X_params(X, params)
+    ax = _get_ax(ax)
+    i, j = _check_dims(dims, params.n_features)
+    rgb = _component_colors(colors, params.n_components)
+    radii = [] if np.size(n_std) == 0 else _check_n_std(n_std)
+    if resp is None:
+        resp, _ = e_step(X, params)
+    else:
+        resp = as_float_array(resp, "resp", ndim=2)
+        if resp.shape != (X.shape[0], params.n_components):
+            raise ValueError(f"resp has shape {resp.shape}; with {X.shape[0]} samples and "
+                             f"{params.n_components} components it must be "
+                             f"({X.shape[0]}, {params.n_components})")
+        check_distribution(resp, "resp", atol=1e-6)
+    if xlabel is not None and not isinstance(xlabel, str):
+        raise TypeError(f"xlabel must be a string or None, got {type(xlabel).__name__}")
+    if ylabel is not None and not isinstance(ylabel, str):
+        raise TypeError(f"ylabel must be a string or None, got {type(ylabel).__name__}")
+
+    # Clip: rows summing to 1 ± 1e-6 could step just outside the RGB cube.
+    point_colors = np.clip(resp @ rgb, 0.0, 1.0)
+    ax.scatter(X[:, i], X[:, j], c=point_colors, s=s, linewidths=0)
+    for k in range(params.n_components):
+        if params.weights[k] == 0:
+            continue
+        ax.scatter(params.means[k, i], params.means[k, j], marker="X", s=120, color=rgb[k],
+                   edgecolors="black", linewidths=1.0, zorder=3,
+                   label=f"component {k} (π = {params.weights[k]:.3f})")
+    if radii:
+        plot_covariance_ellipses(params, ax=ax, n_std=radii, colors=list(rgb), dims=(i, j))
+    ax.set_xlabel(f"feature {i}" if xlabel is None else xlabel)
+    ax.set_ylabel(f"feature {j}" if ylabel is None else ylabel)
+    if legend:
+        ax.legend()
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# Convergence
+# --------------------------------------------------------------------------------------------
+def plot_log_likelihood(log_likelihoods, ax=None, label: str | None = None):
+    """Plot the total log-likelihood log p(X | θ^(t)) against the EM iteration t = 0, 1, …, T.
+
+    Parameters
+    ----------
+    log_likelihoods : (T + 1,) values, e.g. ``emlib.gmm.fit(...).log_likelihoods``.
+    ax : the Axes to draw into; None for the current one.
+    label : legend label for this curve (then a legend is added), e.g. to compare several runs
+        on one Axes.
+
+    Returns
+    -------
+    The Axes, with x from 0 to T on integer ticks and labelled axes. EM never lowers the
+    log-likelihood, so the curve should never go down.
+    """
+    log_likelihoods = as_float_array(log_likelihoods, "log_likelihoods", ndim=1)
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"label must be a string or None, got {type(label).__name__}")
+    ax = _get_ax(ax)
+    iterations = np.arange(log_likelihoods.size)
+    ax.plot(iterations, log_likelihoods, marker="o", markersize=3, label=label)
+    ax.set_xlabel("iteration t")
+    ax.set_ylabel("log-likelihood log p(X | θ)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if label is not None:
+        ax.legend()
+    return ax
