@@ -1,8 +1,13 @@
 """emlib: the small, tested library behind the EM course notebooks.
 
-Modules (one concept each):
+Modules (one concept each; import the one you need, e.g. ``from emlib import gmm``):
 
 - ``emlib.gmm`` — EM for full-covariance Gaussian mixtures (``e_step``, ``m_step``, ``fit``).
+- ``emlib.coins`` — the two-coin EM of Do & Batzoglou (2008).
+- ``emlib.divergences`` — entropy, KL divergence, the ELBO, evidence and posterior, in log space.
+- ``emlib.datasets`` — ``old_faithful()``, ``standardize()``, ``sample_gmm()``.
+- ``emlib.plotting`` — covariance ellipses, mixtures coloured by responsibility, log-likelihood curves.
+- ``emlib.plotting1d`` — one-dimensional mixture plots.
 """
 
 __version__ = "0.1.0"
