@@ -344,7 +344,7 @@ def init_params(X, n_components: int, *, method: str = "kmeans++", reg_covar: fl
         centres = X[rng.choice(X.shape[0], size=n_components, replace=False)]
     else:
         raise ValueError(f'method must be "kmeans++" or "random", got {method!r}')
-    distances = ((X[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    distances = np.column_stack([((X - centre) ** 2).sum(axis=1) for centre in centres])
     resp = np.zeros((X.shape[0], n_components))
     resp[np.arange(X.shape[0]), distances.argmin(axis=1)] = 1.0
     return m_step(X, resp, reg_covar)
@@ -399,11 +399,11 @@ class _ExpectedStatistics:
     φ(x) = (1, x − c, (x_i − c_i)(x_j − c_j) for i ≤ j), F = 1 + D + D(D+1)/2 of them. Then
 
     * every component's log π_k N(x|μ_k, Σ_k) is linear in φ(x) — its natural parameters
-      (log-normaliser, Λ_k m_k, −½Λ_k) — so ``φ @ W`` gives the (B, K) log-densities of a block of
-      B rows in one matrix product;
+      (log-normaliser, Λ_k m_k, −½Λ_k) — so one matrix product ``Wᵀ φᵀ`` gives the (K, B)
+      log-densities of a block of B rows;
     * the expected sufficient statistics (Σ_n γ_nk, Σ_n γ_nk x_n, Σ_n γ_nk x_n x_nᵀ) are the
-      (K, F) product ``γᵀ φ``, accumulated block by block, so the (N, K) responsibilities are
-      never stored.
+      (K, F) product ``γ φ`` of the (K, B) responsibilities and the features, accumulated block
+      by block, so the (N, K) responsibilities are never stored.
 
     Centring keeps the uncentred second moments accurate for most data; the components for which
     it does not (a tight cluster far from the data mean) are detected and done the centred way.
@@ -579,6 +579,11 @@ def fit(X, n_components: int, *, init="kmeans++", max_iter: int = 100, tol: floa
     -------
     GaussianMixtureResult with params, resp, log_likelihoods (length n_iter + 1), n_iter and
     converged.
+
+    A component that loses all its responsibility becomes *empty*: weight exactly 0 (it drops out
+    of the mixture and never takes responsibility again), the data's mean and covariance as its
+    parameters. A component that collapses onto fewer points than dimensions raises ValueError
+    advising a larger reg_covar.
 
     Each iteration is the E-step and M-step of ``e_step`` / ``m_step``, computed through the
     expected sufficient statistics (see ``_ExpectedStatistics``): one matrix product for all K
