@@ -6,8 +6,8 @@ Modules (one concept each; import the one you need, e.g. ``from emlib import gmm
 - ``emlib.coins`` — the two-coin EM of Do & Batzoglou (2008).
 - ``emlib.divergences`` — entropy, KL divergence, the ELBO, evidence and posterior, in log space.
 - ``emlib.datasets`` — ``old_faithful()``, ``standardize()``, ``sample_gmm()``.
-- ``emlib.plotting`` — covariance ellipses, mixtures coloured by responsibility, log-likelihood curves.
-- ``emlib.plotting1d`` — one-dimensional mixture plots.
+- ``emlib.plotting`` — covariance ellipses, mixtures coloured by responsibility (2-D and 1-D),
+  log-likelihood curves.
 """
 
 __version__ = "0.1.0"

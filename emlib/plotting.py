@@ -24,11 +24,12 @@ from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
 
 from ._validation import as_float_array, check_distribution, check_int, check_real
-from .gmm import _check_params, _check_X_params, e_step
+from .gmm import _check_params, _check_X_params, e_step, estimate_log_prob
 
 __all__ = [
     "plot_covariance_ellipses",
     "plot_gmm",
+    "plot_mixture_1d",
     "plot_log_likelihood",
 ]
 
@@ -81,6 +82,19 @@ def _component_colors(colors, n_components: int) -> np.ndarray:
         return np.array([to_rgb(c) for c in colors])
     except ValueError as exc:
         raise ValueError(f"colors must be matplotlib colours ({exc})") from None
+
+
+def _responsibilities(X, params, resp) -> np.ndarray:
+    """The given (N, K) responsibilities, checked, or those of ``emlib.gmm.e_step``."""
+    if resp is None:
+        return e_step(X, params)[0]
+    resp = as_float_array(resp, "resp", ndim=2)
+    if resp.shape != (X.shape[0], params.n_components):
+        raise ValueError(f"resp has shape {resp.shape}; with {X.shape[0]} samples and "
+                         f"{params.n_components} components it must be "
+                         f"({X.shape[0]}, {params.n_components})")
+    check_distribution(resp, "resp", atol=1e-6)
+    return resp
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,15 +182,7 @@ def plot_gmm(X, params, resp=None, ax=None, *, colors=None, n_std=(1, 2), dims=N
     i, j = _check_dims(dims, params.n_features)
     rgb = _component_colors(colors, params.n_components)
     radii = [] if np.size(n_std) == 0 else _check_n_std(n_std)
-    if resp is None:
-        resp, _ = e_step(X, params)
-    else:
-        resp = as_float_array(resp, "resp", ndim=2)
-        if resp.shape != (X.shape[0], params.n_components):
-            raise ValueError(f"resp has shape {resp.shape}; with {X.shape[0]} samples and "
-                             f"{params.n_components} components it must be "
-                             f"({X.shape[0]}, {params.n_components})")
-        check_distribution(resp, "resp", atol=1e-6)
+    resp = _responsibilities(X, params, resp)
     if xlabel is not None and not isinstance(xlabel, str):
         raise TypeError(f"xlabel must be a string or None, got {type(xlabel).__name__}")
     if ylabel is not None and not isinstance(ylabel, str):
@@ -197,6 +203,91 @@ def plot_gmm(X, params, resp=None, ax=None, *, colors=None, n_std=(1, 2), dims=N
     ax.set_ylabel(f"feature {j}" if ylabel is None else ylabel)
     if legend:
         ax.legend()
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# One dimension: densities, histogram and responsibilities on one axis
+# --------------------------------------------------------------------------------------------
+def _check_X_1d(X) -> np.ndarray:
+    """X as an (N, 1) array; (N,) is accepted too."""
+    X = as_float_array(X, "X")
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2 or X.shape[1] != 1:
+        raise ValueError(f"X must have shape (n_samples, 1) or (n_samples,) for a 1-D mixture, "
+                         f"got shape {X.shape}")
+    return X
+
+
+def plot_mixture_1d(X, params, ax=None, *, resp=None, bins=30, colors=None, grid_size=400):
+    """Histogram of 1-D data with the weighted component densities, the mixture density and a
+    rug of the points coloured by responsibility.
+
+    In one dimension every part of a mixture fits on one axis. Since
+    γ_nk = π_k N(x_n | μ_k, σ_k²) / p(x_n | θ), the responsibility of component k at x is the
+    height of its weighted curve divided by the height of the mixture curve there.
+
+    Parameters
+    ----------
+    X : (N, 1) or (N,) data.
+    params : GaussianMixtureParams with K components in 1 dimension.
+    ax : the Axes to draw into; None for the current one.
+    resp : (N, K) responsibilities γ_nk (rows summing to 1); None computes them with
+        ``emlib.gmm.e_step(X, params)``.
+    bins : number of histogram bins (>= 1).
+    colors : K matplotlib colours, one per component; default "C0", "C1", ….
+    grid_size : number of points (>= 2) at which the densities are drawn.
+
+    Returns
+    -------
+    The Axes, holding (in this order) one line per non-empty component,
+    π_k N(x | μ_k, σ_k²), then the mixture density Σ_k π_k N(x | μ_k, σ_k²) as a black dashed
+    line, on a grid spanning the data and every non-empty component's μ_k ± 4σ_k; the histogram
+    (``density=True``, so it is on the same scale); a thin baseline at 0 (the last line); and the
+    rug, a scatter just below zero in
+    which point n has the colour Σ_k γ_nk c_k — for K = 2 a blend from one component's colour to
+    the other's. The axes are labelled and a legend gives π, μ and σ of each component.
+    """
+    params = _check_params(params)
+    if params.n_features != 1:
+        raise ValueError(f"params has {params.n_features} features; plot_mixture_1d draws a 1-D "
+                         "mixture (for 2-D data use plot_gmm)")
+    X = _check_X_1d(X)
+    ax = _get_ax(ax)
+    bins = check_int(bins, "bins", minimum=1)
+    grid_size = check_int(grid_size, "grid_size", minimum=2)
+    rgb = _component_colors(colors, params.n_components)
+    resp = _responsibilities(X, params, resp)
+
+    x = X[:, 0]
+    active = params.weights > 0
+    sigmas = np.sqrt(params.covariances[:, 0, 0])
+    low = min(x.min(), np.min(params.means[active, 0] - 4 * sigmas[active]))
+    high = max(x.max(), np.max(params.means[active, 0] + 4 * sigmas[active]))
+    if high <= low:                      # one distinct value and zero-width components
+        low, high = low - 0.5, high + 0.5
+    grid = np.linspace(low, high, grid_size)
+    with np.errstate(divide="ignore"):              # log 0 for an empty component
+        weighted = np.exp(estimate_log_prob(grid[:, None], params))   # π_k N(x | μ_k, σ_k²)
+
+    for k in np.flatnonzero(active):
+        ax.plot(grid, weighted[:, k], color=rgb[k], linewidth=2,
+                label=f"component {k}: π = {params.weights[k]:.2f}, "
+                      f"μ = {params.means[k, 0]:.2f}, σ = {sigmas[k]:.2f}")
+    ax.plot(grid, weighted.sum(axis=1), color="black", linestyle="--", linewidth=1.5,
+            label="mixture p(x | θ)")
+    heights, _, _ = ax.hist(x, bins=bins, density=True, color="0.85", edgecolor="white",
+                            label="data")
+    top = max(float(np.max(heights)), float(weighted.sum(axis=1).max()))
+    # Clip: rows summing to 1 ± 1e-6 could step just outside the RGB cube.
+    ax.scatter(x, np.full_like(x, -0.06 * top), c=np.clip(resp @ rgb, 0.0, 1.0), marker="|",
+               s=80, linewidths=1, label="data, coloured by γ")
+    ax.set_ylim(-0.12 * top, 1.08 * top)
+    ax.axhline(0.0, color="0.5", linewidth=0.5)
+    ax.set_xlabel("x")
+    ax.set_ylabel("density")
+    ax.legend(fontsize="small")
     return ax
 
 

@@ -1,4 +1,4 @@
-"""Tests for emlib.plotting1d.plot_mixture_1d."""
+"""Tests for emlib.plotting.plot_mixture_1d."""
 
 import matplotlib
 
@@ -11,7 +11,7 @@ from matplotlib.colors import to_rgb  # noqa: E402
 from scipy.stats import norm  # noqa: E402
 
 from emlib import gmm  # noqa: E402
-from emlib.plotting1d import plot_mixture_1d  # noqa: E402
+from emlib.plotting import plot_mixture_1d  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
