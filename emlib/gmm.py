@@ -229,11 +229,7 @@ def e_step(X, params):
     Done in log space: a point thousands of standard deviations from every component still gets
     finite responsibilities (all of them go to the least-distant component).
     """
-    X, params = _check_X_params(X, params)
-    log_prob = _weighted_log_prob(X, params)
-    log_norm = logsumexp(log_prob, axis=1)
-    resp = np.exp(log_prob - log_norm[:, None])
-    return resp, float(log_norm.sum())
+    return _e_step(*_check_X_params(X, params))
 
 
 def log_likelihood(X, params) -> float:
@@ -268,11 +264,15 @@ def _data_moments(X):
     return mean, centred.T @ centred / X.shape[0]
 
 
-def _check_resp(resp, n_samples):
+def _check_resp(resp, n_samples, n_components=None):
+    """(N, K) responsibilities with rows summing to 1; K checked when given."""
     resp = as_float_array(resp, "resp", ndim=2)
     if resp.shape[0] != n_samples:
         raise ValueError(f"resp has {resp.shape[0]} rows but X has {n_samples} samples; "
                          "resp must have shape (n_samples, n_components)")
+    if n_components is not None and resp.shape[1] != n_components:
+        raise ValueError(f"resp has {resp.shape[1]} columns but the mixture has {n_components} "
+                         "components; resp must have shape (n_samples, n_components)")
     check_distribution(resp, "resp", atol=1e-6)
     return resp
 
@@ -412,9 +412,8 @@ class _ExpectedStatistics:
     def __init__(self, X):
         n_samples, n_features = X.shape
         self.n_samples, self.n_features = n_samples, n_features
-        self.shift = X.mean(axis=0)
+        self.shift, self.data_cov = _data_moments(X)
         self.Xc = X - self.shift
-        self.data_cov = self.Xc.T @ self.Xc / n_samples
         self.rows, self.cols = np.triu_indices(n_features)
         self.n_quadratic = 1 + n_features + self.rows.size
         self.block = int(np.clip(_BLOCK_BYTES // (8 * self.n_quadratic), 32, 16384))

@@ -24,7 +24,7 @@ from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
 
 from ._validation import as_float_array, check_distribution, check_int, check_real
-from .gmm import _check_params, _check_X_params, e_step, estimate_log_prob
+from .gmm import _check_params, _check_resp, _check_X_params, e_step, estimate_log_prob
 
 __all__ = [
     "plot_covariance_ellipses",
@@ -88,13 +88,7 @@ def _responsibilities(X, params, resp) -> np.ndarray:
     """The given (N, K) responsibilities, checked, or those of ``emlib.gmm.e_step``."""
     if resp is None:
         return e_step(X, params)[0]
-    resp = as_float_array(resp, "resp", ndim=2)
-    if resp.shape != (X.shape[0], params.n_components):
-        raise ValueError(f"resp has shape {resp.shape}; with {X.shape[0]} samples and "
-                         f"{params.n_components} components it must be "
-                         f"({X.shape[0]}, {params.n_components})")
-    check_distribution(resp, "resp", atol=1e-6)
-    return resp
+    return _check_resp(resp, X.shape[0], params.n_components)
 
 
 # --------------------------------------------------------------------------------------------
