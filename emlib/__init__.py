@@ -8,6 +8,8 @@ Modules (one concept each; import the one you need, e.g. ``from emlib import gmm
 - ``emlib.datasets`` — ``old_faithful()``, ``standardize()``, ``sample_gmm()``.
 - ``emlib.plotting`` — covariance ellipses, mixtures coloured by responsibility (2-D and 1-D),
   log-likelihood curves.
+- ``emlib.bounds`` — Jensen's gap, log p = L + KL for a mixture, EM's lower bounds along one mean
+  and per half-step, with the plots behind notebooks 01 and 02.
 """
 
 __version__ = "0.1.0"
