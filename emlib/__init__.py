@@ -10,6 +10,7 @@ Modules (one concept each; import the one you need, e.g. ``from emlib import gmm
   log-likelihood curves.
 - ``emlib.bounds`` — Jensen's gap, log p = L + KL for a mixture, EM's lower bounds along one mean
   and per half-step, with the plots behind notebooks 01 and 02.
+- ``emlib.maxent`` — maximum-entropy distributions, the log-partition function, Jaynes' dice.
 """
 
 __version__ = "0.1.0"
