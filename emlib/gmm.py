@@ -51,6 +51,8 @@ __all__ = [
     "m_step",
     "log_likelihood",
     "estimate_log_prob",
+    "n_parameters",
+    "bic",
     "fit",
     "init_params",
 ]
@@ -236,6 +238,40 @@ def log_likelihood(X, params) -> float:
     """Total log-likelihood Σ_n log Σ_k π_k N(x_n | μ_k, Σ_k) (a sum over samples, not a mean)."""
     X, params = _check_X_params(X, params)
     return float(logsumexp(_weighted_log_prob(X, params), axis=1).sum())
+
+
+# --------------------------------------------------------------------------------------------
+# Model selection
+# --------------------------------------------------------------------------------------------
+def n_parameters(params) -> int:
+    r"""Number of free parameters of a K-component, D-dimensional full-covariance mixture.
+
+    .. math::
+        p = \underbrace{(K - 1)}_{\pi} + \underbrace{K D}_{\mu}
+            + \underbrace{K \tfrac{D (D + 1)}{2}}_{\Sigma} ,
+
+    the weights losing one degree of freedom to Σ_k π_k = 1 and each symmetric Σ_k having
+    D(D+1)/2. Every component counts, an empty one (weight 0) included, as in scikit-learn.
+    """
+    params = _check_params(params)
+    k, d = params.n_components, params.n_features
+    return (k - 1) + k * d + k * d * (d + 1) // 2
+
+
+def bic(X, params) -> float:
+    r"""Bayesian information criterion of the mixture ``params`` on the data X (lower is better).
+
+    .. math::
+        \mathrm{BIC} = -2 \log p(X \mid \theta) + p \log N ,
+
+    with the total log-likelihood ``log_likelihood(X, params)``, p = ``n_parameters(params)``
+    and N the number of rows of X (Schwarz, *Annals of Statistics* 6, 461–464, 1978). To choose
+    K, fit each K on the same X and take the smallest BIC.
+
+    Parameters: X (N, D); params with K components in D dimensions. Returns a float.
+    """
+    total = log_likelihood(X, params)                  # checks X and params
+    return -2.0 * total + n_parameters(params) * np.log(np.shape(X)[0])
 
 
 # --------------------------------------------------------------------------------------------

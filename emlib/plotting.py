@@ -24,13 +24,15 @@ from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
 
 from ._validation import as_float_array, check_distribution, check_int, check_real
-from .gmm import _check_params, _check_resp, _check_X_params, e_step, estimate_log_prob
+from .gmm import (_check_params, _check_resp, _check_X_params, e_step, estimate_log_prob,
+                  log_likelihood)
 
 __all__ = [
     "plot_covariance_ellipses",
     "plot_gmm",
     "plot_mixture_1d",
     "plot_log_likelihood",
+    "plot_em_iteration",
 ]
 
 
@@ -315,3 +317,80 @@ def plot_log_likelihood(log_likelihoods, ax=None, label: str | None = None):
     if label is not None:
         ax.legend()
     return ax
+
+
+# --------------------------------------------------------------------------------------------
+# One iteration of an EM run (behind the iteration slider)
+# --------------------------------------------------------------------------------------------
+def _check_history(history) -> list:
+    """A non-empty sequence of GaussianMixtureParams, all with the same K and D."""
+    if isinstance(history, (str, bytes)) or not hasattr(history, "__len__"):
+        raise TypeError("history must be a sequence of GaussianMixtureParams (θ⁰, θ¹, …), got "
+                        f"{type(history).__name__}")
+    history = list(history)
+    if not history:
+        raise ValueError("history is empty; record at least θ⁰, e.g. with emlib.gmm.fit's callback")
+    for t, params in enumerate(history):
+        try:
+            _check_params(params)
+        except TypeError as exc:
+            raise TypeError(f"history[{t}]: {exc}") from None
+        if (params.n_components, params.n_features) != (history[0].n_components,
+                                                        history[0].n_features):
+            raise ValueError(f"history[{t}] has {params.n_components} components in "
+                             f"{params.n_features} dimensions but history[0] has "
+                             f"{history[0].n_components} in {history[0].n_features}; all "
+                             "iterates of one EM run must have the same shape")
+    return history
+
+
+def plot_em_iteration(X, history, t: int, axes=None, *, colors=None, n_std=(1, 2), dims=None,
+                      xlabel: str | None = None, ylabel: str | None = None):
+    """Iteration t of an EM run: the fit θ^(t) on the data, and the log-likelihood curve with t
+    marked.
+
+    Parameters
+    ----------
+    X : (N, D) data.
+    history : sequence of T + 1 GaussianMixtureParams θ^(0), …, θ^(T), all with K components in
+        D dimensions, e.g. recorded with ``emlib.gmm.fit(..., callback=...)``.
+    t : the iteration to show, 0 <= t <= T.
+    axes : a pair (ax_fit, ax_curve) of Axes to draw into; None makes a new figure with the two
+        side by side (and lays it out with ``tight_layout``).
+    colors, n_std, dims, xlabel, ylabel : as in ``plot_gmm``.
+
+    Returns
+    -------
+    (ax_fit, ax_curve). ax_fit is ``plot_gmm(X, history[t])``: the points coloured by the
+    responsibilities γ_nk under θ^(t) (the E-step that starts iteration t + 1), the means and
+    covariance ellipses, titled with t and log p(X | θ^(t)). ax_curve is ``plot_log_likelihood``
+    of log p(X | θ^(s)) for s = 0, …, T, each computed from X and history, with a red dot at
+    s = t. A pure function of its inputs: behind a slider, each position redraws from scratch.
+    """
+    history = _check_history(history)
+    t = check_int(t, "t", minimum=0, maximum=len(history) - 1,
+                  maximum_reason=f" (history holds iterations 0 to {len(history) - 1})")
+    new_figure = axes is None
+    if not new_figure:
+        if isinstance(axes, (str, bytes)) or not hasattr(axes, "__len__") or len(axes) != 2:
+            raise TypeError("axes must be a pair of matplotlib Axes (ax_fit, ax_curve) or None, "
+                            f"got {axes!r}")
+        if any(ax is None for ax in axes):
+            raise TypeError("axes must be a pair of matplotlib Axes, not None")
+        ax_fit, ax_curve = (_get_ax(ax) for ax in axes)
+    # Checks X against the mixtures before anything is drawn.
+    log_likelihoods = np.array([log_likelihood(X, params) for params in history])
+    if new_figure:
+        _, (ax_fit, ax_curve) = plt.subplots(1, 2, figsize=(11, 4.2))
+
+    plot_gmm(X, history[t], ax=ax_fit, colors=colors, n_std=n_std, dims=dims, xlabel=xlabel,
+             ylabel=ylabel)
+    ax_fit.set_title(f"iteration t = {t}: log-likelihood {log_likelihoods[t]:.2f}")
+    plot_log_likelihood(log_likelihoods, ax=ax_curve)
+    ax_curve.plot(t, log_likelihoods[t], "o", color="red", markersize=9, zorder=3,
+                  label=f"t = {t}")
+    ax_curve.set_title("log-likelihood of every iterate")
+    ax_curve.legend(loc="lower right")
+    if new_figure:
+        ax_fit.figure.tight_layout()
+    return ax_fit, ax_curve
