@@ -12,19 +12,9 @@ import pytest  # noqa: E402
 from scipy.optimize import minimize_scalar  # noqa: E402
 from scipy.special import logsumexp, xlogy  # noqa: E402
 from scipy.stats import multivariate_normal, norm  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
 
 from emlib import bounds, gmm  # noqa: E402
 from emlib.gmm import GaussianMixtureParams  # noqa: E402
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_blas_thread():
-    """These tests do thousands of tiny matrix operations: extra BLAS threads only add overhead,
-    and on a busy machine they stall (measured: 5 s for this file with one thread, 25-40 s with
-    two threads on two loaded cores)."""
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 @pytest.fixture(autouse=True)
