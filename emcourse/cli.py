@@ -3,7 +3,7 @@
 ::
 
     emcourse release [--course DIR] [--check]
-    emcourse grade SUBMISSION... [--course DIR] [--csv grades.csv] [--timeout 60]
+    emcourse grade SUBMISSION... [--course DIR] [--csv grades.csv] [--timeout 60] [--jobs 4]
 
 ``release`` regenerates ``exercises/`` from ``solutions/`` (``--check`` only reports whether the
 committed exercises are up to date). ``grade`` grades filled-in exercise notebooks (files, or
@@ -14,6 +14,7 @@ when every file could be graded and 1 when some could not (their rows say why).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -37,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--csv", type=Path, help="also write the table to this CSV file")
     grade.add_argument("--timeout", type=float, default=60.0,
                        help="seconds a single cell may run before it is stopped (default: 60)")
+    grade.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1),
+                       help="notebooks graded at once, each in its own kernel (default: min(4, CPUs))")
     for sub in (release, grade):  # accept --course after the sub-command too
         sub.add_argument("--course", default=argparse.SUPPRESS, type=Path, help=argparse.SUPPRESS)
     return parser
@@ -59,8 +62,10 @@ def _release(args) -> int:
 def _grade(args) -> int:
     if args.timeout <= 0:
         raise ValueError(f"--timeout must be a positive number of seconds, got {args.timeout:g}.")
+    if args.jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, got {args.jobs}.")
     reports = grading.grade(args.submissions, args.course / "solutions", timeout=args.timeout,
-                            progress=lambda line: print(line, file=sys.stderr, flush=True))
+                            jobs=args.jobs, progress=lambda line: print(line, file=sys.stderr, flush=True))
     if not reports:
         raise ValueError("no notebooks found in " + ", ".join(args.submissions) + ".")
     print(grading.format_table(reports))

@@ -26,6 +26,7 @@ import hashlib
 import logging
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -296,16 +297,24 @@ def collect(arguments) -> list[tuple[str, Path]]:
     return found
 
 
-def grade(arguments, solutions_dir, timeout: float = 60, progress=None) -> list[GradeReport]:
-    """Grade every submission named by ``arguments`` (files or folders); one report per file."""
+def grade(arguments, solutions_dir, timeout: float = 60, jobs: int = 1,
+          progress=None) -> list[GradeReport]:
+    """Grade every submission named by ``arguments`` (files or folders); one report per file.
+
+    ``jobs`` notebooks run at once, each in its own kernel (most of a small notebook's time is
+    kernel start-up, so a few jobs help even on two cores). Reports keep the order of the files.
+    """
     exercises = load_exercises(solutions_dir)
     submissions = collect(arguments)
-    reports = []
-    for number, (student, path) in enumerate(submissions, start=1):
+
+    def one(numbered):
+        number, (student, path) = numbered
         if progress is not None:
             progress(f"[{number}/{len(submissions)}] grading {path} ({student})")
-        reports.append(grade_file(path, student, exercises, timeout))
-    return reports
+        return grade_file(path, student, exercises, timeout)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(one, enumerate(submissions, start=1)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -150,6 +150,9 @@ def graded(course):
     deleted = _replace_answer(blank, "double", double)
     deleted.cells = [c for c in deleted.cells if markup.grade_id(c) != "triple"]
     submit("deleted", deleted)
+    # the student's code kills the kernel
+    submit("crash", _replace_answer(_replace_answer(blank, "double", double), "triple",
+                                    "import os\nos._exit(1)"))
     submit("text", raw=b"these are my answers, not a notebook")
     submit("json", raw=b'{"cells": [ {"cell_type": ')
     submit("wrong", markup.read_notebook(course / "exercises" / f"{OTHER}.ipynb"))
@@ -158,7 +161,7 @@ def graded(course):
     hashes = {student: grade.file_hash(path) for student, path in files.items()}
     csv_path = course / "grades.csv"
     code = cli.main(["--course", str(course), "grade", str(subs), "--csv", str(csv_path),
-                     "--timeout", "3"])
+                     "--timeout", "3", "--jobs", "4"])
     with open(csv_path, newline="", encoding="utf-8") as f:
         table = {row["student"]: row for row in csv.DictReader(f)}
     return {"code": code, "table": table, "files": files, "hashes": hashes}
@@ -205,6 +208,13 @@ def test_deleted_and_edited_tests_are_restored_from_the_solution(graded):
     row = graded["table"]["tamper"]
     assert _points(row) == {"double-test": 0, "triple-test": 0, "warning-test": 0, "partial-test": 0}
     assert row["max"] == "6"
+
+
+def test_a_kernel_killed_by_the_student_keeps_the_points_earned_before(graded):
+    row = graded["table"]["crash"]
+    assert "kernel died" in row["notes"]
+    # double-test ran before the crash; later cells never ran and must not get full marks
+    assert _points(row) == {"double-test": 1, "triple-test": 0, "warning-test": 0, "partial-test": 0}
 
 
 def test_student_cells_are_kept_in_place(graded):
