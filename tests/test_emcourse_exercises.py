@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,14 @@ def test_exercises_are_up_to_date_with_solutions():
     assert not stale, f"{stale} differ from a fresh release: run `emcourse release` and commit."
     orphans = {p.stem for p in EXERCISES.glob("*.ipynb")} - set(NAMES)
     assert not orphans, f"exercises/ has notebooks with no solution: {sorted(orphans)}"
+
+
+def test_the_emcourse_command_is_installed_and_checks_the_release():
+    command = shutil.which("emcourse")
+    assert command, "the `emcourse` console script is missing: pip install -e . (pyproject.toml)"
+    result = subprocess.run([command, "--course", str(ROOT), "release", "--check"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "up to date" in result.stdout, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("name", NAMES)
