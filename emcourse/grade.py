@@ -191,8 +191,10 @@ def execute(nb, workdir: Path, timeout: float) -> tuple[dict[int, str], list[str
     """Run ``nb`` in place in a fresh python3 kernel; return {cell index: reply status} and notes.
 
     A cell running longer than ``timeout`` seconds is interrupted and recorded as an error, and
-    execution goes on with the next cell. If the kernel dies, the cells that did not run are
-    missing from the returned statuses.
+    execution goes on with the next cell. (A loop that catches KeyboardInterrupt keeps the kernel
+    busy: every later cell then waits ``timeout`` too and scores 0, so the time is still bounded
+    by ``timeout`` per cell.) If the kernel dies, the cells that did not run are missing from the
+    returned statuses.
     """
     statuses, notes = {}, []
 
