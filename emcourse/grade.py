@@ -267,11 +267,16 @@ def grade_file(path, student: str, exercises: dict[str, Exercise], timeout: floa
         report.error = str(error).removeprefix(f"{path.name}: ")
         return report
     report.exercise = exercise.name
-    nb = assemble(submission, exercise)
-    with tempfile.TemporaryDirectory(prefix="emcourse-grade-") as workdir:
-        (Path(workdir) / path.name).write_bytes(data)  # the student's copy, beside the run
-        statuses, report.notes = execute(nb, Path(workdir), timeout)
-    report.cells = score(nb, statuses)
+    try:
+        nb = assemble(submission, exercise)
+        with tempfile.TemporaryDirectory(prefix="emcourse-grade-") as workdir:
+            (Path(workdir) / path.name).write_bytes(data)  # the student's copy, beside the run
+            statuses, report.notes = execute(nb, Path(workdir), timeout)
+        report.cells = score(nb, statuses)
+    except Exception as error:  # noqa: BLE001 - one broken file must not stop the others
+        report.cells = []
+        report.error = (f"could not be graded ({type(error).__name__}: {error}); "
+                        "grade this file by hand")
     return report
 
 

@@ -255,6 +255,16 @@ def test_exit_code_is_zero_when_everything_could_be_graded(course, capsys):
     assert "square-test=3/3" in out and "student" in out.splitlines()[0]
 
 
+def test_an_unexpected_failure_is_one_error_row_not_a_crash(course, monkeypatch):
+    def broken(nb, workdir, timeout):
+        raise RuntimeError("no kernel")
+    monkeypatch.setattr(grade, "execute", broken)
+    exercises = grade.load_exercises(course / "solutions")
+    report = grade.grade_file(course / "solutions" / f"{OTHER}.ipynb", "x", exercises)
+    assert report.error.startswith("could not be graded (RuntimeError: no kernel)")
+    assert report.cells == []
+
+
 def test_collect_names_students_by_folder(tmp_path):
     for rel in ("submitted/alice/ex/01_a.ipynb", "submitted/bob/01_a.ipynb",
                 "submitted/bob/.ipynb_checkpoints/01_a-checkpoint.ipynb", "carol/02_b.ipynb"):
