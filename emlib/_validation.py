@@ -107,3 +107,9 @@ def check_random_state(random_state) -> np.random.Generator:
         return np.random.default_rng(random_state)
     raise TypeError("random_state must be None, an int seed or a numpy.random.Generator, "
                     f"got {type(random_state).__name__}")
+
+
+def check_callable(value, name: str) -> None:
+    """TypeError unless ``value`` is None or callable (e.g. a per-iteration callback)."""
+    if value is not None and not callable(value):
+        raise TypeError(f"{name} must be callable or None, got {type(value).__name__}")

@@ -49,8 +49,8 @@ import numpy as np
 
 from ._validation import as_float_array, check_distribution, check_int, check_real
 from .divergences import elbo, kl_divergence, log_evidence, posterior
-from .gmm import (GaussianMixtureParams, _check_params, _check_X_params, _e_step, e_step,
-                  estimate_log_prob, m_step)
+from .gmm import (GaussianMixtureParams, _check_params, _check_resp, _check_X_params, _e_step,
+                  e_step, estimate_log_prob, m_step)
 from .plotting import _get_ax
 
 __all__ = [
@@ -184,16 +184,6 @@ class Decomposition(NamedTuple):
     kl: float               # KL(q ‖ p(Z | X, θ)) >= 0
 
 
-def _check_q(q, n_samples, n_components):
-    q = as_float_array(q, "q", ndim=2)
-    if q.shape != (n_samples, n_components):
-        raise ValueError(f"q has shape {q.shape}; with {n_samples} samples in X and "
-                         f"{n_components} components it must be ({n_samples}, {n_components}): "
-                         "one distribution over the components per sample")
-    check_distribution(q, "q")
-    return q
-
-
 def _decomposition(log_joint, q) -> Decomposition:
     """The three totals from the (N, K) log joint and the (N, K) q, each computed on its own."""
     return Decomposition(float(np.sum(log_evidence(log_joint))),
@@ -228,7 +218,7 @@ def decomposition(X, params, q) -> Decomposition:
     gives kl = +inf although L is finite: keep q away from such components.
     """
     X, params = _check_X_params(X, params)
-    q = _check_q(q, X.shape[0], params.n_components)
+    q = _check_resp(q, X.shape[0], params.n_components, name="q", atol=1e-8)
     return _decomposition(estimate_log_prob(X, params), q)
 
 
@@ -532,7 +522,7 @@ def em_half_steps(X, params, q=None, *, n_iter: int = 3, reg_covar: float = 0.0)
     if q is None:
         q = np.full((n_samples, n_components), 1.0 / n_components)
     else:
-        q = _check_q(q, n_samples, n_components)
+        q = _check_resp(q, n_samples, n_components, name="q", atol=1e-8)
     n_iter = check_int(n_iter, "n_iter", minimum=1)
     reg_covar = check_real(reg_covar, "reg_covar", minimum=0.0)
 

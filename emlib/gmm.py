@@ -41,8 +41,8 @@ import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.special import logsumexp
 
-from ._validation import (as_float_array, check_distribution, check_int, check_random_state,
-                          check_real)
+from ._validation import (as_float_array, check_callable, check_distribution, check_int,
+                          check_random_state, check_real)
 
 __all__ = [
     "GaussianMixtureParams",
@@ -300,16 +300,17 @@ def _data_moments(X):
     return mean, centred.T @ centred / X.shape[0]
 
 
-def _check_resp(resp, n_samples, n_components=None):
-    """(N, K) responsibilities with rows summing to 1; K checked when given."""
-    resp = as_float_array(resp, "resp", ndim=2)
+def _check_resp(resp, n_samples, n_components=None, *, name: str = "resp", atol: float = 1e-6):
+    """(N, K) distributions over the components, one row per sample (responsibilities, or any
+    q(z) of the ELBO), rows summing to 1 within ``atol``; K checked when given."""
+    resp = as_float_array(resp, name, ndim=2)
     if resp.shape[0] != n_samples:
-        raise ValueError(f"resp has {resp.shape[0]} rows but X has {n_samples} samples; "
-                         "resp must have shape (n_samples, n_components)")
+        raise ValueError(f"{name} has {resp.shape[0]} rows but X has {n_samples} samples; "
+                         f"{name} must have shape (n_samples, n_components)")
     if n_components is not None and resp.shape[1] != n_components:
-        raise ValueError(f"resp has {resp.shape[1]} columns but the mixture has {n_components} "
-                         "components; resp must have shape (n_samples, n_components)")
-    check_distribution(resp, "resp", atol=1e-6)
+        raise ValueError(f"{name} has {resp.shape[1]} columns but the mixture has {n_components} "
+                         f"components; {name} must have shape (n_samples, n_components)")
+    check_distribution(resp, name, atol=atol)
     return resp
 
 
@@ -632,8 +633,7 @@ def fit(X, n_components: int, *, init="kmeans++", max_iter: int = 100, tol: floa
     max_iter = check_int(max_iter, "max_iter", minimum=0)
     tol = check_real(tol, "tol", minimum=0.0)
     reg_covar = check_real(reg_covar, "reg_covar", minimum=0.0)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
+    check_callable(callback, "callback")
     if isinstance(init, GaussianMixtureParams):
         if init.n_components != n_components or init.n_features != n_features:
             raise ValueError(f"init has {init.n_components} components in {init.n_features} "

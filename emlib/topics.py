@@ -76,8 +76,8 @@ from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from scipy.special import gammaln, xlogy
 
-from ._validation import (as_float_array, check_distribution, check_int, check_random_state,
-                          check_real)
+from ._validation import (as_float_array, check_callable, check_distribution, check_int,
+                          check_random_state, check_real)
 
 __all__ = [
     "TopicModelResult",
@@ -187,11 +187,6 @@ def _check_model(counts, doc_topic, topic_word):
     topic_word = _check_topic_word(topic_word, n_words=n_words)
     doc_topic = _check_doc_topic(doc_topic, n_docs=n_docs, n_topics=topic_word.shape[0])
     return counts, doc_topic, topic_word
-
-
-def _check_callable(callback):
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -558,7 +553,7 @@ def fit(counts, n_topics: int, *, alpha: float = 1.0, beta: float = 1.0, max_ite
     beta = _check_concentration(beta, "beta")
     max_iter = check_int(max_iter, "max_iter", minimum=0)
     tol = check_real(tol, "tol", minimum=0.0)
-    _check_callable(callback)
+    check_callable(callback, "callback")
     if not isinstance(hard, (bool, np.bool_)):
         raise TypeError(f"hard must be True or False, got {hard!r}")
     if counts.nnz == 0:
