@@ -36,7 +36,7 @@ from nbclient.exceptions import DeadKernelError
 from nbgrader.utils import determine_grade
 
 from . import markup
-from .release import check_solution, release_notebook
+from .release import check_solution, release_notebook, solution_paths
 
 TIMEOUT_ERROR = "CellTimeoutError"
 
@@ -91,13 +91,8 @@ class Exercise:
 
 def load_exercises(solutions_dir) -> dict[str, Exercise]:
     """Every ``NN_<topic>.ipynb`` of ``solutions_dir``, validated, keyed by its stem."""
-    solutions_dir = Path(solutions_dir)
-    paths = sorted(solutions_dir.glob("[0-9][0-9]_*.ipynb")) if solutions_dir.is_dir() else []
-    if not paths:
-        raise ValueError(f"solutions_dir: no NN_<topic>.ipynb solution notebooks in {solutions_dir}; "
-                         "run from the course root or pass --course.")
     exercises = {}
-    for path in paths:
+    for path in solution_paths(Path(solutions_dir)):
         solution = markup.read_notebook(path)
         check_solution(solution, path.name)
         exercises[path.stem] = Exercise(path.stem, solution, release_notebook(solution, path.name),

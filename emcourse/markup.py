@@ -40,11 +40,6 @@ def is_test(cell) -> bool:
             and nbgrader_utils.is_grade(cell) and not nbgrader_utils.is_solution(cell))
 
 
-def is_locked(cell) -> bool:
-    """True for a cell the grader restores from the solution (tests and read-only cells)."""
-    return nbgrader_utils.is_locked(cell)
-
-
 def points(cell) -> float:
     """The points a test cell is worth."""
     return float(cell.metadata["nbgrader"]["points"])

@@ -67,7 +67,8 @@ def release_notebook(solution, name: str = "solution") -> nbformat.NotebookNode:
     return nb
 
 
-def _solution_paths(solutions_dir: Path) -> list[Path]:
+def solution_paths(solutions_dir: Path) -> list[Path]:
+    """The ``NN_<topic>.ipynb`` notebooks of ``solutions_dir``, sorted; ValueError when there are none."""
     if not solutions_dir.is_dir():
         raise ValueError(f"solutions_dir: {solutions_dir} is not a folder; run from the course root "
                          "or pass --course.")
@@ -86,7 +87,7 @@ def release(solutions_dir, exercises_dir) -> list[Path]:
     solutions_dir, exercises_dir = Path(solutions_dir), Path(exercises_dir)
     exercises_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in _solution_paths(solutions_dir):
+    for path in solution_paths(solutions_dir):
         target = exercises_dir / path.name
         target.write_text(_released_text(path), encoding="utf-8")
         written.append(target)
@@ -97,7 +98,7 @@ def stale_exercises(solutions_dir, exercises_dir) -> list[str]:
     """Names of exercise notebooks that are missing or differ from a fresh release (empty: up to date)."""
     solutions_dir, exercises_dir = Path(solutions_dir), Path(exercises_dir)
     stale = []
-    for path in _solution_paths(solutions_dir):
+    for path in solution_paths(solutions_dir):
         target = exercises_dir / path.name
         if not target.is_file() or target.read_text(encoding="utf-8") != _released_text(path):
             stale.append(path.name)
