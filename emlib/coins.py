@@ -40,9 +40,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln, logsumexp, xlog1py, xlogy
 
-from ._validation import as_float_array, check_distribution, check_int, check_real
+from ._validation import as_float_array, check_distribution, check_int
+from .em import EMResult, SufficientStatistics, check_em_arguments, run
 
-__all__ = ["CoinsResult", "e_step", "m_step", "log_likelihood", "fit"]
+__all__ = ["CoinsStatistics", "CoinsModel", "CoinsResult", "e_step", "m_step", "log_likelihood",
+           "fit"]
 
 _LOG_HALF = np.log(0.5)
 
@@ -142,13 +144,9 @@ def _log_likelihood(heads, n_tosses, theta):
 
 
 def _m_step(heads, n_tosses, resp):
-    """m_step without the input checks."""
-    expected_heads = resp.T @ heads                                  # Σ_s γ_sk h_s
-    expected_tosses = resp.T @ n_tosses                              # Σ_s γ_sk n_s
-    pooled = heads.sum() / n_tosses.sum()
-    unused = expected_tosses <= 0
-    theta = expected_heads / np.where(unused, 1.0, expected_tosses)
-    return np.clip(np.where(unused, pooled, theta), 0.0, 1.0)
+    """m_step without the input checks: the model's M-step from Σ_s γ_sk h_s and Σ_s γ_sk n_s."""
+    model = CoinsModel(heads, n_tosses)
+    return model.m_step(CoinsStatistics(resp.T @ heads, resp.T @ n_tosses))
 
 
 def e_step(heads, n_tosses, theta) -> np.ndarray:
@@ -223,30 +221,73 @@ def log_likelihood(heads, n_tosses, theta) -> float:
 
 
 # --------------------------------------------------------------------------------------------
-# fit
+# fit: the two coins on the EM driver
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class CoinsResult:
-    """What ``fit`` returns.
+class CoinsStatistics(SufficientStatistics):
+    """The expected sufficient statistics of the two-coin model under θ^(t).
 
-    theta : (2,) the final (θ_A, θ_B), equal to ``thetas[-1]``.
-    thetas : (n_iter + 1, 2) θ^(t) for t = 0 (the start) to n_iter.
-    resp : (S, 2) responsibilities under the final θ.
-    log_likelihoods : (n_iter + 1,) log p(h | θ^(t)); never decreasing (up to rounding).
-    n_iter : number of EM iterations (M-steps) done.
-    converged : whether the log-likelihood per set rose by less than ``tol`` in the last one.
+    expected_heads : (2,) Σ_s γ_sk h_s, the heads credited to coin k.
+    expected_tosses : (2,) Σ_s γ_sk n_s, the tosses credited to coin k.
     """
 
-    theta: np.ndarray
+    expected_heads: np.ndarray
+    expected_tosses: np.ndarray
+
+
+class CoinsModel:
+    """The two-coin model bound to its data, for ``emlib.em.run``.
+
+    ``e_step(theta)`` returns the ``CoinsStatistics`` and log p(h | θ); ``m_step(statistics,
+    theta)`` returns θ_k = expected heads / expected tosses (the pooled fraction for a coin that
+    was credited no tosses). Build it from checked counts (``fit`` does).
+    """
+
+    objective_name = "log_likelihood"
+
+    def __init__(self, heads, n_tosses):
+        self.heads, self.n_tosses = heads, n_tosses
+        self.n_items = float(heads.shape[0])
+        self.constant = float(np.sum(_LOG_HALF + _log_binomial(heads, n_tosses)))
+        self.pooled = float(heads.sum() / n_tosses.sum())
+
+    def e_step(self, theta):
+        resp, log_norm = _e_step(self.heads, self.n_tosses, theta)
+        statistics = CoinsStatistics(resp.T @ self.heads, resp.T @ self.n_tosses)
+        return statistics, float(log_norm.sum()) + self.constant
+
+    def m_step(self, statistics, theta=None):
+        unused = statistics.expected_tosses <= 0
+        theta = statistics.expected_heads / np.where(unused, 1.0, statistics.expected_tosses)
+        return np.clip(np.where(unused, self.pooled, theta), 0.0, 1.0)
+
+
+@dataclass(frozen=True, eq=False)
+class CoinsResult(EMResult):
+    """What ``fit`` returns: an ``emlib.em.EMResult`` (params = the final (θ_A, θ_B), objectives
+    = log p(h | θ^(t)) for t = 0 … n_iter, n_iter, converged, statistics) plus
+
+    thetas : (n_iter + 1, 2) θ^(t) for t = 0 (the start) to n_iter.
+    resp : (S, 2) responsibilities under the final θ.
+
+    ``theta`` and ``log_likelihoods`` name ``params`` and ``objectives`` as the paper does.
+    """
+
     thetas: np.ndarray
     resp: np.ndarray
-    log_likelihoods: np.ndarray
-    n_iter: int
-    converged: bool
+
+    @property
+    def theta(self) -> np.ndarray:
+        return self.params
+
+    @property
+    def log_likelihoods(self) -> np.ndarray:
+        return self.objectives
 
 
-def fit(heads, n_tosses, theta_init, max_iter: int = 10, tol: float = 0.0) -> CoinsResult:
-    """Estimate (θ_A, θ_B) by EM, alternating ``e_step`` and ``m_step``.
+def fit(heads, n_tosses, theta_init, max_iter: int = 10, tol: float = 0.0,
+        callback=None) -> CoinsResult:
+    """Estimate (θ_A, θ_B) by EM on the driver ``emlib.em.run``.
 
     Parameters
     ----------
@@ -256,8 +297,9 @@ def fit(heads, n_tosses, theta_init, max_iter: int = 10, tol: float = 0.0) -> Co
         from θ_A = θ_B both coins get every set with probability ½ and stay equal forever
         (at the pooled fraction of heads), a fixed point of EM that is not the maximum.
     max_iter : most iterations; the default 10 is the paper's. 0 only evaluates the start.
-    tol : stop when the log-likelihood per set, log p(h | θ)/S, rises by less than this.
+    tol : stop when the log-likelihood per set, log p(h | θ)/S, changes by less than this.
         The default 0 runs exactly ``max_iter`` iterations.
+    callback : ``callback(t, theta, log_likelihood)`` for t = 0 … n_iter, or None.
 
     Returns
     -------
@@ -266,23 +308,14 @@ def fit(heads, n_tosses, theta_init, max_iter: int = 10, tol: float = 0.0) -> Co
     """
     heads, n_tosses = _check_counts(heads, n_tosses)
     theta = _check_theta(theta_init, "theta_init", open_interval=True)
-    max_iter = check_int(max_iter, "max_iter", minimum=0)
-    tol = check_real(tol, "tol", minimum=0.0)
-    n_sets = heads.shape[0]
-    constant = float(np.sum(_LOG_HALF + _log_binomial(heads, n_tosses)))
+    max_iter, tol = check_em_arguments(max_iter, tol, callback)
+    thetas = []
 
-    thetas = [theta]
-    resp, log_norm = _e_step(heads, n_tosses, theta)                 # E-step at θ^(0)
-    log_likelihoods = [float(log_norm.sum()) + constant]
-    converged = False
-    for _ in range(max_iter):
-        theta = _m_step(heads, n_tosses, resp)                        # M-step: θ^(t+1)
-        resp, log_norm = _e_step(heads, n_tosses, theta)             # E-step at θ^(t+1)
+    def record(t, theta, objective):
         thetas.append(theta)
-        log_likelihoods.append(float(log_norm.sum()) + constant)
-        if abs(log_likelihoods[-1] - log_likelihoods[-2]) < tol * n_sets:
-            converged = True
-            break
-    return CoinsResult(theta=thetas[-1], thetas=np.array(thetas), resp=resp,
-                       log_likelihoods=np.array(log_likelihoods), n_iter=len(thetas) - 1,
-                       converged=converged)
+        if callback is not None:
+            callback(t, theta, objective)
+
+    result = run(CoinsModel(heads, n_tosses), theta, max_iter=max_iter, tol=tol, callback=record)
+    resp, _ = _e_step(heads, n_tosses, result.params)
+    return result.extend(CoinsResult, thetas=np.array(thetas), resp=resp)

@@ -1,0 +1,1 @@
+"""One module per emlib model, each with a list ``CASES`` of ``em_contract.ContractCase``."""
