@@ -2,7 +2,7 @@
 
 The dense implementation is the textbook one: the (D, V, K) array of responsibilities
 γ_dvk = π_dk θ_kv / (ΠΘ)_dv (in place, so one such array), then its sums. Both run on the same
-synthetic corpus (``emlib.datasets.sample_topic_corpus``; D = 2,000 documents, V = 5,000 words,
+synthetic corpus (``emlib.topics.sample_corpus``; D = 2,000 documents, V = 5,000 words,
 K = 20 topics) at about 1 %, 2 % and 4 % non-zeros, from the same start, with one BLAS thread.
 
 * emlib ms/it: the difference between a 22- and a 2-iteration ``fit`` (tol = 0) over 20,
@@ -37,7 +37,7 @@ from sklearn.decomposition import LatentDirichletAllocation
 from threadpoolctl import threadpool_limits
 
 from emlib import topics
-from emlib.datasets import sample_topic_corpus
+from emlib.topics import sample_corpus
 
 FULL = {"n_docs": 2000, "n_words": 5000, "n_topics": 20}
 QUICK = {"n_docs": 200, "n_words": 500, "n_topics": 5}
@@ -53,9 +53,9 @@ def make_corpus(n_docs, n_words, n_topics, density, seed=0):
     target = density * n_docs * n_words
     length = max(1, int(density * n_words))
     for _ in range(6):                     # distinct words grow sub-linearly with length
-        counts = sample_topic_corpus(doc_topic, topic_word, length, random_state=seed)
+        counts = sample_corpus(doc_topic, topic_word, length, random_state=seed)
         length = max(1, int(round(length * target / counts.nnz)))
-    counts = sample_topic_corpus(doc_topic, topic_word, length, random_state=seed)
+    counts = sample_corpus(doc_topic, topic_word, length, random_state=seed)
     return sparse.csr_array(counts, dtype=np.float64)
 
 

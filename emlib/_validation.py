@@ -14,10 +14,19 @@ import numpy as np
 __all__ = [
     "as_float_array",
     "as_log_array",
+    "check_bool",
+    "check_callable",
+    "check_data_matrix",
     "check_distribution",
+    "check_instance",
     "check_int",
+    "check_n_features",
     "check_real",
     "check_random_state",
+    "check_resp",
+    "check_doc_topic",
+    "check_topic_word",
+    "check_vocabulary",
 ]
 
 
@@ -113,3 +122,92 @@ def check_callable(value, name: str) -> None:
     """TypeError unless ``value`` is None or callable (e.g. a per-iteration callback)."""
     if value is not None and not callable(value):
         raise TypeError(f"{name} must be callable or None, got {type(value).__name__}")
+
+
+def check_bool(value, name: str) -> bool:
+    """``value`` as a bool (Python or NumPy), or a TypeError naming ``name``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_instance(value, cls: type, name: str, hint: str = ""):
+    """``value`` unchanged if it is a ``cls``, else a TypeError naming ``name`` (and ``hint``)."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{name} must be a {cls.__name__}{hint}, got {type(value).__name__}")
+    return value
+
+
+def check_data_matrix(X, name: str = "X") -> np.ndarray:
+    """An (N, D) data matrix of finite floats; 1-D input gets advice to reshape."""
+    X = as_float_array(X, name)
+    if X.ndim == 1:
+        raise ValueError(f"{name} must be 2-D with shape (n_samples, n_features); got shape "
+                         f"{X.shape}. For 1-D data use {name}.reshape(-1, 1).")
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D with shape (n_samples, n_features), got shape {X.shape}")
+    return X
+
+
+def check_n_features(X: np.ndarray, n_features: int, what: str = "params.means",
+                     name: str = "X") -> np.ndarray:
+    """ValueError unless the (N, D) ``X`` has ``n_features`` columns, as ``what`` has."""
+    if X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} features (columns) but {what} has "
+                         f"{n_features}; they must match")
+    return X
+
+
+def check_resp(resp, n_samples: int, n_components: int | None = None, *, name: str = "resp",
+               atol: float = 1e-6) -> np.ndarray:
+    """(N, K) distributions over the components, one row per sample (responsibilities, or any
+    q(z) of the ELBO), rows summing to 1 within ``atol``; K checked when given."""
+    resp = as_float_array(resp, name, ndim=2)
+    if resp.shape[0] != n_samples:
+        raise ValueError(f"{name} has {resp.shape[0]} rows but X has {n_samples} samples; "
+                         f"{name} must have shape (n_samples, n_components)")
+    if n_components is not None and resp.shape[1] != n_components:
+        raise ValueError(f"{name} has {resp.shape[1]} columns but the mixture has {n_components} "
+                         f"components; {name} must have shape (n_samples, n_components)")
+    check_distribution(resp, name, atol=atol)
+    return resp
+
+
+def check_doc_topic(doc_topic, n_docs: int | None = None, n_topics: int | None = None,
+                    name: str = "doc_topic") -> np.ndarray:
+    """Π (D, K), rows distributions over the topics, as a C-contiguous float array."""
+    doc_topic = as_float_array(doc_topic, name, ndim=2)
+    if n_docs is not None and doc_topic.shape[0] != n_docs:
+        raise ValueError(f"{name} has {doc_topic.shape[0]} rows but counts has {n_docs} "
+                         f"documents; {name} must have shape (n_documents, n_topics)")
+    if n_topics is not None and doc_topic.shape[1] != n_topics:
+        raise ValueError(f"{name} has {doc_topic.shape[1]} columns but there are {n_topics} "
+                         f"topics; {name} must have shape (n_documents, n_topics)")
+    check_distribution(doc_topic, name)
+    return np.ascontiguousarray(doc_topic)
+
+
+def check_topic_word(topic_word, n_words: int | None = None, n_topics: int | None = None,
+                     name: str = "topic_word") -> np.ndarray:
+    """Θ (K, V), rows distributions over the vocabulary."""
+    topic_word = as_float_array(topic_word, name, ndim=2)
+    if n_topics is not None and topic_word.shape[0] != n_topics:
+        raise ValueError(f"{name} has {topic_word.shape[0]} rows but there are {n_topics} "
+                         f"topics; {name} must have shape (n_topics, n_words)")
+    if n_words is not None and topic_word.shape[1] != n_words:
+        raise ValueError(f"{name} has {topic_word.shape[1]} columns but counts has {n_words} "
+                         f"words; {name} must have shape (n_topics, n_words)")
+    check_distribution(topic_word, name)
+    return topic_word
+
+
+def check_vocabulary(vocabulary, n_words: int) -> np.ndarray:
+    """V words, one per column of topic_word, as a 1-D object array."""
+    if isinstance(vocabulary, (str, bytes)) or not hasattr(vocabulary, "__len__"):
+        raise TypeError("vocabulary must be a sequence of words, one per column of topic_word, "
+                        f"got {type(vocabulary).__name__}")
+    vocabulary = np.asarray(vocabulary, dtype=object)
+    if vocabulary.ndim != 1 or vocabulary.size != n_words:
+        raise ValueError(f"vocabulary has shape {vocabulary.shape} but topic_word has {n_words} "
+                         "words (columns); it needs one word per column")
+    return vocabulary

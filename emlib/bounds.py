@@ -47,26 +47,30 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_array, check_distribution, check_int, check_real
+from . import gmm
+from ._validation import (as_float_array, check_data_matrix, check_distribution, check_instance,
+                          check_int, check_n_features, check_real, check_resp)
 from .divergences import elbo, kl_divergence, log_evidence, posterior
-from .gmm import (GaussianMixtureParams, _check_params, _check_resp, _check_X_params, _e_step,
-                  e_step, estimate_log_prob, m_step)
-from .plotting import _get_ax
+from .em import run
+from .gmm import GaussianMixtureParams, e_step, estimate_log_prob
 
 __all__ = [
     "JensenGap",
     "jensen_gap",
-    "plot_jensen",
     "Decomposition",
     "decomposition",
-    "plot_elbo_for_point",
+    "ElboForPoint",
+    "elbo_for_point",
     "BoundCurves",
     "bound_curves",
-    "plot_bound_curves",
     "HalfSteps",
     "em_half_steps",
-    "plot_half_steps",
 ]
+
+
+def _check_X_params(X, params):
+    params = check_instance(params, GaussianMixtureParams, "params")
+    return check_n_features(check_data_matrix(X), params.n_features), params
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,49 +134,6 @@ def jensen_gap(values, probs) -> JensenGap:
     return _jensen(*_check_discrete_variable(values, probs))
 
 
-def plot_jensen(values, probs, ax=None):
-    """Picture of Jensen's inequality for log: the curve log x, the points (x_i, log x_i) sized by
-    p_i, and at x = E[X] the two sides: E[log X], a weighted average of the points and so on or
-    below the chords between them, and log E[X] on the curve, joined by a red segment whose
-    length is the gap.
-
-    Parameters
-    ----------
-    values, probs : as for ``jensen_gap``: (M,) positive values and their probabilities.
-    ax : the Axes to draw into; None for the current one.
-
-    Returns
-    -------
-    The Axes: lines[0] is log x on a grid spanning the values, lines[1] the gap segment,
-    lines[2] the chords joining the points in order of x; the collections are the points
-    (x_i, log x_i) with area ∝ p_i, then the markers (E[X], log E[X])
-    and (E[X], E[log X]). The legend gives the three numbers.
-    """
-    values, probs = _check_discrete_variable(values, probs)
-    ax = _get_ax(ax)
-    terms = _jensen(values, probs)
-    mean = float(np.dot(probs, values))
-    low, high = values.min(), values.max()
-    margin = 0.15 * max(high - low, 0.5 * low)
-    grid = np.linspace(max(low - margin, 0.5 * low), high + margin, 300)
-    ax.plot(grid, np.log(grid), color="black", linewidth=1.5, label="log x")
-    ax.plot([mean, mean], [terms.mean_log, terms.log_mean], color="C3", linewidth=3,
-            label=f"gap = log E[X] − E[log X] = {terms.gap:.4f}")
-    order = np.argsort(values)
-    ax.plot(values[order], np.log(values[order]), color="0.5", linestyle="--", linewidth=1,
-            label="chords (lie below the curve)")
-    ax.scatter(values, np.log(values), s=20 + 400 * probs, color="C0", alpha=0.7, zorder=3,
-               label="values (x_i, log x_i), area ∝ p_i")
-    ax.scatter([mean], [terms.log_mean], marker="o", s=60, color="black", zorder=4,
-               label=f"log E[X] = {terms.log_mean:.4f}")
-    ax.scatter([mean], [terms.mean_log], marker="s", s=60, color="C3", zorder=4,
-               label=f"E[log X] = {terms.mean_log:.4f}")
-    ax.set_xlabel("x")
-    ax.set_ylabel("log x")
-    ax.legend(fontsize="small", loc="lower right")
-    return ax
-
-
 # --------------------------------------------------------------------------------------------
 # log p = L + KL for a Gaussian mixture
 # --------------------------------------------------------------------------------------------
@@ -218,7 +179,7 @@ def decomposition(X, params, q) -> Decomposition:
     gives kl = +inf although L is finite: keep q away from such components.
     """
     X, params = _check_X_params(X, params)
-    q = _check_resp(q, X.shape[0], params.n_components, name="q", atol=1e-8)
+    q = check_resp(q, X.shape[0], params.n_components, name="q", atol=1e-8)
     return _decomposition(estimate_log_prob(X, params), q)
 
 
@@ -237,67 +198,58 @@ def _check_one_point(x, n_features):
     return x
 
 
-def plot_elbo_for_point(x, params, q0, ax=None, *, grid_size: int = 201):
-    r"""For one point x and a two-component mixture: the bound L(q, θ) as q moves, below
-    log p(x | θ), with the gap at the chosen q drawn and labelled as KL(q ‖ p(z | x, θ)).
+class ElboForPoint(NamedTuple):
+    """L(q, θ) for one point as q = (q0, 1 − q0) moves over two components (``elbo_for_point``).
 
-    The distributions over the two components are q = (q0, 1 − q0), so the x-axis is q0 = q(z=0)
-    ∈ [0, 1] and the curve is
+    grid : (G,) values of q0 in [0, 1].
+    bound : (G,) L(q, θ) at each q0 of the grid.
+    q0 : the chosen q0; at_q : Decomposition(log_likelihood, elbo, kl) at it.
+    posterior0 : γ_0 = p(z = 0 | x, θ), where the bound touches log p(x | θ).
+    """
+
+    grid: np.ndarray
+    bound: np.ndarray
+    q0: float
+    at_q: Decomposition
+    posterior0: float
+
+
+def elbo_for_point(x, params, q0, *, grid_size: int = 201) -> ElboForPoint:
+    r"""For one point x and a two-component mixture: the bound L(q, θ) as q = (q0, 1 − q0) moves.
 
     .. math::
         \mathcal L(q, \theta) = q_0 \log\frac{p(x, z{=}0\mid\theta)}{q_0}
             + (1-q_0) \log\frac{p(x, z{=}1\mid\theta)}{1-q_0},
 
-    concave in q0 and touching the horizontal line log p(x | θ) only at q0 = γ_0, the posterior
-    p(z = 0 | x, θ).
+    concave in q0 and equal to log p(x | θ) only at q0 = γ_0, the posterior p(z = 0 | x, θ).
 
     Parameters
     ----------
     x : the point: a number (D = 1), or shape (D,) or (1, D).
     params : GaussianMixtureParams with exactly K = 2 components in D dimensions.
     q0 : q(z = 0), in [0, 1].
-    ax : the Axes to draw into; None for the current one.
-    grid_size : number of values of q0 (>= 2) at which the curve is drawn.
+    grid_size : number of values of q0 (>= 2) on the grid.
 
     Returns
     -------
-    The Axes: lines[0] the curve L(q, θ) over q0, lines[1] log p(x | θ) (dashed), lines[2] the
-    gap at q0 (red); collections: the point (q0, L) and the posterior (γ_0, log p). The legend
-    gives log p, L and KL at q0.
+    ElboForPoint (grid, bound, q0, at_q, posterior0); ``emlib.plotting.plot_elbo_for_point``
+    draws it.
     """
-    params = _check_params(params)
+    params = check_instance(params, GaussianMixtureParams, "params")
     if params.n_components != 2:
-        raise ValueError(f"params has {params.n_components} components; plot_elbo_for_point draws "
+        raise ValueError(f"params has {params.n_components} components; elbo_for_point uses "
                          "q = (q0, 1 − q0) over two components, so it needs exactly 2")
     x = _check_one_point(x, params.n_features)
     q0 = check_real(q0, "q0", minimum=0.0)
     if q0 > 1.0:
         raise ValueError(f"q0 is the probability q(z = 0), so it must be <= 1, got {q0}")
     grid_size = check_int(grid_size, "grid_size", minimum=2)
-    ax = _get_ax(ax)
-
     log_joint = estimate_log_prob(x, params)[0]                         # (2,)
     grid = np.linspace(0.0, 1.0, grid_size)
     family = np.column_stack([grid, 1.0 - grid])
     bound = elbo(np.broadcast_to(log_joint, family.shape), family)      # (grid_size,)
     at_q = _decomposition(log_joint[None, :], np.array([[q0, 1.0 - q0]]))
-    gamma0 = float(posterior(log_joint)[0])
-
-    ax.plot(grid, bound, color="C0", linewidth=2, label="L(q, θ) for q = (q0, 1 − q0)")
-    ax.axhline(at_q.log_likelihood, color="black", linestyle="--", linewidth=1.5,
-               label=f"log p(x | θ) = {at_q.log_likelihood:.4f}")
-    ax.plot([q0, q0], [at_q.elbo, at_q.log_likelihood], color="C3", linewidth=3,
-            label=f"gap = KL(q ‖ p(z | x, θ)) = {at_q.kl:.4f}")
-    ax.scatter([q0], [at_q.elbo], color="C3", s=50, zorder=3, label=f"L(q, θ) = {at_q.elbo:.4f}")
-    ax.scatter([gamma0], [at_q.log_likelihood], color="black", marker="*", s=150, zorder=4,
-               label=f"posterior γ_0 = {gamma0:.3f}: bound tight")
-    spread = at_q.log_likelihood - bound.min()
-    ax.set_ylim(bound.min() - 0.05 * spread, at_q.log_likelihood + 0.15 * spread)
-    ax.set_xlim(0.0, 1.0)
-    ax.set_xlabel("q0 = q(z = 0)")
-    ax.set_ylabel("nats")
-    ax.legend(fontsize="small", loc="lower center")
-    return ax
+    return ElboForPoint(grid, np.asarray(bound), q0, at_q, float(posterior(log_joint)[0]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -350,6 +302,27 @@ def _best_mean(X, params, q, component, feature):
     return float(mean[feature] + step)
 
 
+class _MeanCoordinate:
+    """EM on one mean coordinate m = μ_kd with every other parameter fixed, for ``emlib.em.run``:
+    the E-step's statistics are the responsibilities q = p(Z | X, θ(m)), the M-step is
+    ``_best_mean``, the objective log p(X | θ(m))."""
+
+    objective_name = "log_likelihood"
+
+    def __init__(self, X, params, component, feature):
+        self.X, self.params, self.component, self.feature = X, params, component, feature
+        self.n_items = float(X.shape[0])
+
+    def theta(self, m) -> GaussianMixtureParams:
+        return _with_mean(self.params, self.component, self.feature, m)
+
+    def e_step(self, m):
+        return e_step(self.X, self.theta(m))
+
+    def m_step(self, resp, m):
+        return _best_mean(self.X, self.theta(m), resp, self.component, self.feature)
+
+
 def bound_curves(X, params, *, component: int = 0, feature: int = 0, n_iter: int = 5,
                  grid=None) -> BoundCurves:
     r"""EM on one mean coordinate, with the log-likelihood and every lower bound along it.
@@ -390,21 +363,15 @@ def bound_curves(X, params, *, component: int = 0, feature: int = 0, n_iter: int
     if grid is not None:
         grid = as_float_array(grid, "grid", ndim=1, min_size=2)
 
-    # EM on m.
-    iterates = [float(params.means[component, feature])]
-    iterate_log_likelihoods, resps = [], []
-    current = params
-    for _ in range(n_iter):
-        resp, total = _e_step(X, current)                               # q_t and log p at m_t
-        iterate_log_likelihoods.append(total)
-        resps.append(resp)
-        iterates.append(_best_mean(X, current, resp, component, feature))
-        current = _with_mean(params, component, feature, iterates[-1])
-    iterate_log_likelihoods.append(_e_step(X, current)[1])
-    iterates = np.array(iterates)
-    bound_at_next = np.array([
-        np.sum(elbo(estimate_log_prob(X, _with_mean(params, component, feature, m_next)), resp))
-        for resp, m_next in zip(resps, iterates[1:])])
+    # EM on m, on the driver: the E-step's statistics are q_t, the M-step is _best_mean.
+    model = _MeanCoordinate(X, params, component, feature)
+    iterates = []
+    run(model, float(params.means[component, feature]), max_iter=n_iter, tol=0.0,
+        callback=lambda t, m, objective: iterates.append((m, objective)))
+    iterates, iterate_log_likelihoods = (np.array(column) for column in zip(*iterates))
+    resps = [e_step(X, model.theta(m))[0] for m in iterates[:-1]]       # q_0 … q_{T−1}
+    bound_at_next = np.array([np.sum(elbo(estimate_log_prob(X, model.theta(m_next)), resp))
+                              for resp, m_next in zip(resps, iterates[1:])])
 
     if grid is None:
         low = min(X[:, feature].min(), iterates.min())
@@ -417,65 +384,8 @@ def bound_curves(X, params, *, component: int = 0, feature: int = 0, n_iter: int
     log_likelihood = log_evidence(log_joint).sum(axis=1)
     bounds = np.stack([elbo(log_joint, np.broadcast_to(resp, log_joint.shape)).sum(axis=1)
                        for resp in resps])
-    return BoundCurves(grid, log_likelihood, bounds, iterates, np.array(iterate_log_likelihoods),
+    return BoundCurves(grid, log_likelihood, bounds, iterates, iterate_log_likelihoods,
                        bound_at_next, component, feature)
-
-
-def plot_bound_curves(curves, t: int = 0, ax=None, *, show_previous: bool = True):
-    """Bishop's figure 9.14 for step t: log p(X | θ(m)), the bound L(q_t, θ(m)) touching it at
-    m_t, and the next iterate m_{t+1} at the bound's maximum.
-
-    Parameters
-    ----------
-    curves : BoundCurves from ``bound_curves``.
-    t : the step to draw, 0 … T−1.
-    ax : the Axes to draw into; None for the current one.
-    show_previous : also draw the bounds of steps 0 … t−1, thin and grey.
-
-    Returns
-    -------
-    The Axes: lines[0] is log p(X | θ(m)); then (if shown) the t earlier bounds; then bound t;
-    then two dotted verticals at m_t and m_{t+1}. Markers: (m_t, log p) where the bound
-    touches, (m_{t+1}, L(q_t, θ(m_{t+1}))) its maximum, and (m_{t+1}, log p(X | θ(m_{t+1}))),
-    higher by at least as much as the bound rose. The y-range follows log p on the grid (with
-    room above for the legend), so the bounds, which fall off fast, are cut off below.
-    """
-    if not isinstance(curves, BoundCurves):
-        raise TypeError(f"curves must be the BoundCurves returned by bound_curves, got "
-                        f"{type(curves).__name__}")
-    n_steps = curves.bounds.shape[0]
-    t = check_int(t, "t", minimum=0, maximum=n_steps - 1,
-                  maximum_reason=f" (curves has {n_steps} EM steps)")
-    if not isinstance(show_previous, bool):
-        raise TypeError(f"show_previous must be True or False, got {show_previous!r}")
-    ax = _get_ax(ax)
-    k, d = curves.component, curves.feature
-    name = f"μ[{k}, {d}]"
-    m_t, m_next = curves.iterates[t], curves.iterates[t + 1]
-
-    ax.plot(curves.grid, curves.log_likelihood, color="black", linewidth=2,
-            label="log p(X | θ)")
-    if show_previous:
-        for s in range(t):
-            ax.plot(curves.grid, curves.bounds[s], color="0.7", linewidth=1,
-                    label="earlier bounds" if s == 0 else None)
-    ax.plot(curves.grid, curves.bounds[t], color="C0", linewidth=2,
-            label=f"bound L(q_{t}, θ), q_{t} = p(Z | X, θ_{t})")
-    ax.axvline(m_t, color="C0", linestyle=":", linewidth=1)
-    ax.axvline(m_next, color="C2", linestyle=":", linewidth=1)
-    ax.scatter([m_t], [curves.iterate_log_likelihoods[t]], color="C0", s=60, zorder=3,
-               label=f"θ_{t} ({name} = {m_t:.3f}): bound touches")
-    ax.scatter([m_next], [curves.bound_at_next[t]], color="C2", marker="s", s=50, zorder=3,
-               label=f"θ_{t + 1} ({name} = {m_next:.3f}): top of the bound")
-    ax.scatter([m_next], [curves.iterate_log_likelihoods[t + 1]], color="C2", s=60, zorder=3,
-               label=f"log p(X | θ_{t + 1})")
-    low, high = curves.log_likelihood.min(), curves.log_likelihood.max()
-    ax.set_ylim(low - 0.05 * (high - low), high + 0.5 * (high - low))    # room for the legend
-    ax.set_xlim(curves.grid.min(), curves.grid.max())
-    ax.set_xlabel(f"{name} (every other parameter fixed)")
-    ax.set_ylabel("log-likelihood and lower bound (nats)")
-    ax.legend(fontsize="small", loc="upper right")
-    return ax
 
 
 # --------------------------------------------------------------------------------------------
@@ -495,6 +405,22 @@ class HalfSteps(NamedTuple):
     elbo: np.ndarray
     kl: np.ndarray
     params: list
+
+
+class _TextbookMixture:
+    """A Gaussian mixture's EM as the textbook writes it, for ``emlib.em.run``: the statistics
+    are the (N, K) responsibilities of ``gmm.e_step``, the M-step is ``gmm.m_step``."""
+
+    objective_name = "log_likelihood"
+
+    def __init__(self, X, reg_covar):
+        self.X, self.reg_covar, self.n_items = X, reg_covar, float(X.shape[0])
+
+    def e_step(self, params):
+        return e_step(self.X, params)
+
+    def m_step(self, resp, params):
+        return gmm.m_step(self.X, resp, reg_covar=self.reg_covar)
 
 
 def em_half_steps(X, params, q=None, *, n_iter: int = 3, reg_covar: float = 0.0) -> HalfSteps:
@@ -522,52 +448,21 @@ def em_half_steps(X, params, q=None, *, n_iter: int = 3, reg_covar: float = 0.0)
     if q is None:
         q = np.full((n_samples, n_components), 1.0 / n_components)
     else:
-        q = _check_resp(q, n_samples, n_components, name="q", atol=1e-8)
+        q = check_resp(q, n_samples, n_components, name="q", atol=1e-8)
     n_iter = check_int(n_iter, "n_iter", minimum=1)
     reg_covar = check_real(reg_covar, "reg_covar", minimum=0.0)
 
-    labels, states, thetas = ["start"], [_decomposition(estimate_log_prob(X, params), q)], [params]
+    # EM in its textbook form on the driver: the statistics are q = p(Z | X, θ^(t)) and the
+    # M-step is gmm.m_step. The states are then rebuilt from the recorded iterates θ^(0) … θ^(T).
+    model = _TextbookMixture(X, reg_covar)
+    thetas = []
+    run(model, params, max_iter=n_iter, tol=0.0,
+        callback=lambda t, theta, objective: thetas.append(theta))
+    labels, states, in_force = ["start"], [(thetas[0], q)], [thetas[0]]
     for t in range(1, n_iter + 1):
-        q, _ = e_step(X, params)                                    # E-step: q = p(Z | X, θ)
-        labels.append(f"E{t}")
-        states.append(_decomposition(estimate_log_prob(X, params), q))
-        thetas.append(params)
-        params = m_step(X, q, reg_covar=reg_covar)                  # M-step: θ = argmax L(q, ·)
-        labels.append(f"M{t}")
-        states.append(_decomposition(estimate_log_prob(X, params), q))
-        thetas.append(params)
-    values = np.array(states)
-    return HalfSteps(labels, values[:, 0], values[:, 1], values[:, 2], thetas)
-
-
-def plot_half_steps(half_steps, ax=None):
-    """The classic picture of EM from a real run: log p(X | θ) and L(q, θ) after every half-step,
-    the gap between them (the KL) shaded red.
-
-    Parameters
-    ----------
-    half_steps : HalfSteps from ``em_half_steps``.
-    ax : the Axes to draw into; None for the current one.
-
-    Returns
-    -------
-    The Axes: lines[0] log p, lines[1] L, then one red vertical segment per state from L to
-    log p (its length is the KL; after an E-step it is 0); the x tick labels are the states'
-    labels ("start", "E1", "M1", …).
-    """
-    if not isinstance(half_steps, HalfSteps):
-        raise TypeError("half_steps must be the HalfSteps returned by em_half_steps, got "
-                        f"{type(half_steps).__name__}")
-    ax = _get_ax(ax)
-    steps = np.arange(len(half_steps.labels))
-    ax.plot(steps, half_steps.log_likelihood, "o-", color="black", linewidth=2,
-            label="log p(X | θ)")
-    ax.plot(steps, half_steps.elbo, "s--", color="C0", linewidth=1.5, label="L(q, θ)")
-    for s in steps:
-        ax.plot([s, s], [half_steps.elbo[s], half_steps.log_likelihood[s]], color="C3",
-                linewidth=4, alpha=0.6, label="gap = KL(q ‖ p(Z | X, θ))" if s == 0 else None)
-    ax.set_xticks(steps, half_steps.labels)
-    ax.set_xlabel("state after each half-step (E: q ← posterior, M: θ ← argmax L)")
-    ax.set_ylabel("nats")
-    ax.legend(fontsize="small", loc="lower right")
-    return ax
+        posterior_q = e_step(X, thetas[t - 1])[0]                   # E-step: q = p(Z | X, θ)
+        labels += [f"E{t}", f"M{t}"]
+        states += [(thetas[t - 1], posterior_q), (thetas[t], posterior_q)]
+        in_force += [thetas[t - 1], thetas[t]]
+    values = np.array([_decomposition(estimate_log_prob(X, theta), q) for theta, q in states])
+    return HalfSteps(labels, values[:, 0], values[:, 1], values[:, 2], in_force)

@@ -1,12 +1,11 @@
-"""Data for the course: the Old Faithful geyser data, and samples from a Gaussian mixture.
+"""Real data for the course (samplers from known parameters live with their models:
+``emlib.gmm.sample``, ``emlib.topics.sample_corpus``).
 
 ``old_faithful`` is the classic two-cluster example for EM (Bishop, *Pattern Recognition and
-Machine Learning*, 2006, figure 9.8, uses it standardised: see ``standardize``). ``sample_gmm``
-draws data with known parameters and known labels, to check what EM recovers.
+Machine Learning*, 2006, figure 9.8, uses it standardised: see ``standardize``).
 
 For topic models: ``bbc_news`` reads the BBC News corpus (2,225 labelled articles), and
-``count_matrix`` turns texts into a document–word count matrix; ``sample_topic_corpus`` draws a
-corpus from known topics.
+``count_matrix`` turns texts into a document–word count matrix.
 """
 
 from __future__ import annotations
@@ -19,17 +18,13 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from ._validation import as_float_array, check_int, check_random_state
-from .gmm import _check_params
-from .topics import _check_doc_topic, _check_topic_word
+from ._validation import as_float_array, check_int
 
 __all__ = [
     "old_faithful",
     "standardize",
-    "sample_gmm",
     "bbc_news",
     "count_matrix",
-    "sample_topic_corpus",
 ]
 
 _OLD_FAITHFUL_HEADER = "eruptions,waiting"
@@ -91,38 +86,6 @@ def standardize(X) -> np.ndarray:
         raise ValueError(f"column {column} of X is constant (standard deviation {std[column]:.3g}),"
                          " so it cannot be standardized")
     return centred / std
-
-
-def sample_gmm(params, n_samples: int, random_state=None) -> tuple[np.ndarray, np.ndarray]:
-    """Draw n_samples points from a Gaussian mixture, with the component each came from.
-
-    For each n: z_n ~ Categorical(π), then x_n ~ N(μ_{z_n}, Σ_{z_n}), drawn as
-    x_n = μ_{z_n} + L_{z_n} ε_n with ε_n ~ N(0, I) and Σ_k = L_k L_kᵀ (Cholesky).
-
-    Parameters
-    ----------
-    params : GaussianMixtureParams with K components in D dimensions.
-    n_samples : N >= 1.
-    random_state : None, an int seed or a numpy Generator; the same seed gives the same sample.
-
-    Returns
-    -------
-    X : (N, D) float array, the points.
-    labels : (N,) int array, z_n in 0..K−1 (a component with weight 0 never appears).
-    """
-    params = _check_params(params)
-    n_samples = check_int(n_samples, "n_samples", minimum=1)
-    rng = check_random_state(random_state)
-    # params.weights sum to 1 within 1e-8; Generator.choice wants it to rounding.
-    weights = params.weights / params.weights.sum()
-    labels = rng.choice(params.n_components, size=n_samples, p=weights)
-    noise = rng.standard_normal((n_samples, params.n_features))
-    chol = np.linalg.cholesky(params.covariances)     # params guarantees positive definite
-    X = np.empty((n_samples, params.n_features))
-    for k in range(params.n_components):
-        members = labels == k
-        X[members] = params.means[k] + noise[members] @ chol[k].T
-    return X, labels
 
 
 # --------------------------------------------------------------------------------------------
@@ -237,69 +200,3 @@ def count_matrix(texts, *, min_df=5, max_df=0.5, max_features: int | None = None
                          f"{exc}") from None
     vocabulary = vectorizer.get_feature_names_out().astype(str)
     return sparse.csr_array(counts), vocabulary
-
-
-def _check_doc_lengths(doc_lengths, n_docs: int) -> np.ndarray:
-    lengths = np.full(n_docs, doc_lengths) if np.ndim(doc_lengths) == 0 else doc_lengths
-    lengths = as_float_array(lengths, "doc_lengths", ndim=1)
-    if lengths.shape != (n_docs,):
-        raise ValueError(f"doc_lengths has {lengths.size} entries but doc_topic has {n_docs} "
-                         "rows (documents); give one length per document, or one for all")
-    if np.any(lengths < 0) or np.any(lengths != np.round(lengths)):
-        bad = int(np.flatnonzero((lengths < 0) | (lengths != np.round(lengths)))[0])
-        raise ValueError("doc_lengths must be non-negative whole numbers of words, but "
-                         f"doc_lengths[{bad}] = {lengths[bad]}")
-    return lengths.astype(np.int64)
-
-
-def sample_topic_corpus(doc_topic, topic_word, doc_lengths, random_state=None, *,
-                        return_topic_counts: bool = False):
-    """Draw a corpus from the topic model with known Π and Θ.
-
-    For each document d and each of its n_d words i: the topic c_di ~ Categorical(π_d), then
-    the word w_di ~ Categorical(θ_{c_di}). Drawn in bulk: the topic counts of document d are
-    Multinomial(n_d, π_d), and the words of all tokens with topic k are drawn from θ_k at once
-    (the tokens are exchangeable, so this is the same distribution).
-
-    Parameters
-    ----------
-    doc_topic : (D, K) Π, rows summing to 1.
-    topic_word : (K, V) Θ, rows summing to 1.
-    doc_lengths : number of words n_d of each document: an int for all, or (D,) ints >= 0.
-    random_state : None, an int seed or a numpy Generator; the same seed gives the same corpus.
-    return_topic_counts : also return the complete-data counts (what EM never sees).
-
-    Returns
-    -------
-    counts : (D, V) scipy.sparse CSR array of int64, n_dv.
-    With ``return_topic_counts``, also doc_topic_counts (D, K), the number of words of document
-    d drawn from topic k, and topic_word_counts (K, V), the number of times topic k produced
-    word v — the sufficient statistics of the complete data (W, C).
-    """
-    topic_word = _check_topic_word(topic_word)
-    n_topics, n_words = topic_word.shape
-    doc_topic = _check_doc_topic(doc_topic, n_topics=n_topics)
-    n_docs = doc_topic.shape[0]
-    lengths = _check_doc_lengths(doc_lengths, n_docs)
-    if not isinstance(return_topic_counts, bool):
-        raise TypeError(f"return_topic_counts must be True or False, got {return_topic_counts!r}")
-    rng = check_random_state(random_state)
-    # Rows sum to 1 within 1e-8; the samplers want it to rounding.
-    doc_topic = doc_topic / doc_topic.sum(axis=1, keepdims=True)
-    topic_word = topic_word / topic_word.sum(axis=1, keepdims=True)
-    doc_topic_counts = rng.multinomial(lengths, doc_topic)                  # (D, K)
-    docs, words, topics = [], [], []
-    for k in range(n_topics):
-        tokens = doc_topic_counts[:, k]
-        docs.append(np.repeat(np.arange(n_docs), tokens))
-        words.append(rng.choice(n_words, size=int(tokens.sum()), p=topic_word[k]))
-        topics.append(np.full(int(tokens.sum()), k))
-    docs, words, topics = (np.concatenate(parts) for parts in (docs, words, topics))
-    counts = sparse.coo_array((np.ones(docs.size, dtype=np.int64), (docs, words)),
-                              shape=(n_docs, n_words)).tocsr()
-    counts.sum_duplicates()
-    if not return_topic_counts:
-        return counts
-    topic_word_counts = np.bincount(topics * n_words + words,
-                                    minlength=n_topics * n_words).reshape(n_topics, n_words)
-    return counts, doc_topic_counts, topic_word_counts

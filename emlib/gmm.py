@@ -41,8 +41,9 @@ import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.special import logsumexp
 
-from ._validation import (as_float_array, check_callable, check_distribution, check_int,
-                          check_random_state, check_real)
+from ._validation import (as_float_array, check_callable, check_data_matrix, check_distribution,
+                          check_instance, check_int, check_n_features, check_random_state,
+                          check_real, check_resp)
 
 __all__ = [
     "GaussianMixtureParams",
@@ -55,6 +56,7 @@ __all__ = [
     "bic",
     "fit",
     "init_params",
+    "sample",
 ]
 
 _LOG_2PI = np.log(2.0 * np.pi)
@@ -149,29 +151,17 @@ def _precisions_cholesky(covariances: np.ndarray) -> np.ndarray:
     return factors
 
 
-def _check_X(X, name: str = "X") -> np.ndarray:
-    X = as_float_array(X, name)
-    if X.ndim == 1:
-        raise ValueError(f"{name} must be 2-D with shape (n_samples, n_features); got shape "
-                         f"{X.shape}. For 1-D data use {name}.reshape(-1, 1).")
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be 2-D with shape (n_samples, n_features), got shape {X.shape}")
-    return X
+_check_X = check_data_matrix
 
 
 def _check_params(params) -> GaussianMixtureParams:
-    if not isinstance(params, GaussianMixtureParams):
-        raise TypeError(f"params must be a GaussianMixtureParams, got {type(params).__name__}")
-    return params
+    return check_instance(params, GaussianMixtureParams, "params")
 
 
 def _check_X_params(X, params):
-    X = _check_X(X)
+    X = check_data_matrix(X)
     params = _check_params(params)
-    if X.shape[1] != params.n_features:
-        raise ValueError(f"X has {X.shape[1]} features (columns) but params.means has "
-                         f"{params.n_features}; they must match")
-    return X, params
+    return check_n_features(X, params.n_features), params
 
 
 # --------------------------------------------------------------------------------------------
@@ -300,18 +290,7 @@ def _data_moments(X):
     return mean, centred.T @ centred / X.shape[0]
 
 
-def _check_resp(resp, n_samples, n_components=None, *, name: str = "resp", atol: float = 1e-6):
-    """(N, K) distributions over the components, one row per sample (responsibilities, or any
-    q(z) of the ELBO), rows summing to 1 within ``atol``; K checked when given."""
-    resp = as_float_array(resp, name, ndim=2)
-    if resp.shape[0] != n_samples:
-        raise ValueError(f"{name} has {resp.shape[0]} rows but X has {n_samples} samples; "
-                         f"{name} must have shape (n_samples, n_components)")
-    if n_components is not None and resp.shape[1] != n_components:
-        raise ValueError(f"{name} has {resp.shape[1]} columns but the mixture has {n_components} "
-                         f"components; {name} must have shape (n_samples, n_components)")
-    check_distribution(resp, name, atol=atol)
-    return resp
+_check_resp = check_resp
 
 
 def m_step(X, resp, reg_covar: float = 1e-6) -> GaussianMixtureParams:
@@ -341,6 +320,41 @@ def m_step(X, resp, reg_covar: float = 1e-6) -> GaussianMixtureParams:
         diff = X - means[k]                                         # centred: no cancellation
         covariances[k] = (resp[:, k] * diff.T) @ diff / safe_nk[k]  # Σ_k
     return _params_from_moments(nk, means, covariances, reg_covar, *_data_moments(X))
+
+
+# --------------------------------------------------------------------------------------------
+# Sampling from known parameters
+# --------------------------------------------------------------------------------------------
+def sample(params, n_samples: int, random_state=None) -> tuple[np.ndarray, np.ndarray]:
+    """Draw n_samples points from a Gaussian mixture, with the component each came from.
+
+    For each n: z_n ~ Categorical(π), then x_n ~ N(μ_{z_n}, Σ_{z_n}), drawn as
+    x_n = μ_{z_n} + L_{z_n} ε_n with ε_n ~ N(0, I) and Σ_k = L_k L_kᵀ (Cholesky).
+
+    Parameters
+    ----------
+    params : GaussianMixtureParams with K components in D dimensions.
+    n_samples : N >= 1.
+    random_state : None, an int seed or a numpy Generator; the same seed gives the same sample.
+
+    Returns
+    -------
+    X : (N, D) float array, the points.
+    labels : (N,) int array, z_n in 0..K−1 (a component with weight 0 never appears).
+    """
+    params = _check_params(params)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    rng = check_random_state(random_state)
+    # params.weights sum to 1 within 1e-8; Generator.choice wants it to rounding.
+    weights = params.weights / params.weights.sum()
+    labels = rng.choice(params.n_components, size=n_samples, p=weights)
+    noise = rng.standard_normal((n_samples, params.n_features))
+    chol = np.linalg.cholesky(params.covariances)     # params guarantees positive definite
+    X = np.empty((n_samples, params.n_features))
+    for k in range(params.n_components):
+        members = labels == k
+        X[members] = params.means[k] + noise[members] @ chol[k].T
+    return X, labels
 
 
 # --------------------------------------------------------------------------------------------

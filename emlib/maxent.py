@@ -36,7 +36,7 @@ support points probability 0, which needs λ = ±∞. Both raise a ValueError th
 Everything is done in log space with ``scipy.special.logsumexp`` / ``softmax``, so λᵀf of
 ±1000 neither overflows nor underflows.
 
-The dice helpers (``dice_max_entropy``, ``plot_dice_max_entropy``) are Jaynes' Brandeis dice
+The dice helper ``dice_max_entropy`` (drawn by ``emlib.plotting.plot_dice_max_entropy``) is Jaynes' Brandeis dice
 problem: a die whose long-run average is 4.5 rather than 3.5 (E. T. Jaynes, "On the rationale of
 maximum-entropy methods", *Proceedings of the IEEE* 70, 939–952, 1982).
 """
@@ -59,7 +59,6 @@ __all__ = [
     "log_partition_gradient",
     "log_partition_hessian",
     "dice_max_entropy",
-    "plot_dice_max_entropy",
 ]
 
 # The LP's largest achievable min_s p_s below which the targets count as on the hull's boundary
@@ -405,40 +404,3 @@ def dice_max_entropy(mean, n_faces: int = 6) -> MaxEntropyResult:
                          "face can come up, which needs λ = ±∞.")
     faces = np.arange(1, n_faces + 1, dtype=np.float64)
     return max_entropy_distribution(faces[:, None], [mean])
-
-
-def plot_dice_max_entropy(mean=4.5, ax=None, n_faces: int = 6):
-    """Bar chart of the maximum-entropy die with the given mean (the function behind notebook
-    05's slider).
-
-    Parameters
-    ----------
-    mean : target average, strictly between 1 and n_faces.
-    ax : the Axes to draw into; None for the current one.
-    n_faces : number of faces, >= 2.
-
-    Returns
-    -------
-    The Axes, holding n_faces bars (``ax.patches``) of heights p_s (from ``dice_max_entropy``),
-    then two lines (``ax.lines``): the uniform distribution 1/n_faces (dashed) and the target
-    mean (dotted, vertical). The title gives the mean, λ and H[p] against log n_faces, the
-    entropy of the fair die; the y axis runs from 0 to 1 so that pictures for different means
-    compare.
-    """
-    from .plotting import _get_ax           # matplotlib only when something is drawn
-
-    result = dice_max_entropy(mean, n_faces)
-    ax = _get_ax(ax)
-    faces = np.arange(1, n_faces + 1)
-    ax.bar(faces, result.p, color="C0", label=r"max-entropy $p_s \propto e^{\lambda s}$")
-    ax.axhline(1.0 / n_faces, color="0.4", linestyle="--", linewidth=1.2,
-               label=f"uniform (mean {(n_faces + 1) / 2:g})")
-    ax.axvline(float(mean), color="C3", linestyle=":", linewidth=1.5, label="target mean")
-    ax.set_xticks(faces)
-    ax.set_ylim(0.0, 1.0)
-    ax.set_xlabel("face s")
-    ax.set_ylabel("probability $p_s$")
-    ax.set_title(f"mean {float(mean):.2f}: λ = {result.natural_params[0]:.3f}, "
-                 f"H = {result.entropy:.3f} nats (fair: {np.log(n_faces):.3f})")
-    ax.legend(loc="upper center", fontsize="small")  # the tall bars are at the ends
-    return ax

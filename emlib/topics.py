@@ -76,8 +76,8 @@ from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from scipy.special import gammaln, xlogy
 
-from ._validation import (as_float_array, check_callable, check_distribution, check_int,
-                          check_random_state, check_real)
+from ._validation import (as_float_array, check_bool, check_callable, check_doc_topic, check_int,
+                          check_random_state, check_real, check_topic_word, check_vocabulary)
 
 __all__ = [
     "TopicModelResult",
@@ -92,6 +92,7 @@ __all__ = [
     "split_tokens",
     "top_words",
     "match_topics",
+    "sample_corpus",
 ]
 
 # Non-zeros per block ≈ this many bytes / (2 gathered rows · K · 8 bytes): the two (block, K)
@@ -154,30 +155,8 @@ def _check_concentration(value, name: str) -> float:
     return value
 
 
-def _check_doc_topic(doc_topic, n_docs: int | None = None, n_topics: int | None = None,
-                     name: str = "doc_topic") -> np.ndarray:
-    doc_topic = as_float_array(doc_topic, name, ndim=2)
-    if n_docs is not None and doc_topic.shape[0] != n_docs:
-        raise ValueError(f"{name} has {doc_topic.shape[0]} rows but counts has {n_docs} "
-                         f"documents; {name} must have shape (n_documents, n_topics)")
-    if n_topics is not None and doc_topic.shape[1] != n_topics:
-        raise ValueError(f"{name} has {doc_topic.shape[1]} columns but there are {n_topics} "
-                         f"topics; {name} must have shape (n_documents, n_topics)")
-    check_distribution(doc_topic, name)
-    return np.ascontiguousarray(doc_topic)
-
-
-def _check_topic_word(topic_word, n_words: int | None = None, n_topics: int | None = None,
-                      name: str = "topic_word") -> np.ndarray:
-    topic_word = as_float_array(topic_word, name, ndim=2)
-    if n_topics is not None and topic_word.shape[0] != n_topics:
-        raise ValueError(f"{name} has {topic_word.shape[0]} rows but there are {n_topics} "
-                         f"topics; {name} must have shape (n_topics, n_words)")
-    if n_words is not None and topic_word.shape[1] != n_words:
-        raise ValueError(f"{name} has {topic_word.shape[1]} columns but counts has {n_words} "
-                         f"words; {name} must have shape (n_topics, n_words)")
-    check_distribution(topic_word, name)
-    return topic_word
+_check_doc_topic = check_doc_topic
+_check_topic_word = check_topic_word
 
 
 def _check_model(counts, doc_topic, topic_word):
@@ -724,17 +703,6 @@ def split_tokens(counts, fraction: float = 0.5, *,
 # --------------------------------------------------------------------------------------------
 # Reading the topics
 # --------------------------------------------------------------------------------------------
-def _check_vocabulary(vocabulary, n_words: int) -> np.ndarray:
-    if isinstance(vocabulary, (str, bytes)) or not hasattr(vocabulary, "__len__"):
-        raise TypeError("vocabulary must be a sequence of words, one per column of topic_word, "
-                        f"got {type(vocabulary).__name__}")
-    vocabulary = np.asarray(vocabulary, dtype=object)
-    if vocabulary.ndim != 1 or vocabulary.size != n_words:
-        raise ValueError(f"vocabulary has shape {vocabulary.shape} but topic_word has {n_words} "
-                         "words (columns); it needs one word per column")
-    return vocabulary
-
-
 def top_words(topic_word, vocabulary, n_words: int = 10) -> list[list[str]]:
     """The ``n_words`` most probable words of every topic, most probable first.
 
@@ -743,7 +711,7 @@ def top_words(topic_word, vocabulary, n_words: int = 10) -> list[list[str]]:
     Returns K lists of words (ties broken by vocabulary order).
     """
     topic_word = _check_topic_word(topic_word)
-    vocabulary = _check_vocabulary(vocabulary, topic_word.shape[1])
+    vocabulary = check_vocabulary(vocabulary, topic_word.shape[1])
     n_words = check_int(n_words, "n_words", minimum=1, maximum=topic_word.shape[1],
                         maximum_reason=" (the vocabulary size)")
     order = np.argsort(-topic_word, axis=1, kind="stable")[:, :n_words]
@@ -772,3 +740,71 @@ def match_topics(topic_word, reference) -> tuple[np.ndarray, np.ndarray]:
     order = np.empty(len(rows), dtype=np.intp)
     order[cols] = rows
     return order, cost[order, np.arange(len(cols))]
+
+
+# --------------------------------------------------------------------------------------------
+# Sampling a corpus from known topics
+# --------------------------------------------------------------------------------------------
+def _check_doc_lengths(doc_lengths, n_docs: int) -> np.ndarray:
+    lengths = np.full(n_docs, doc_lengths) if np.ndim(doc_lengths) == 0 else doc_lengths
+    lengths = as_float_array(lengths, "doc_lengths", ndim=1)
+    if lengths.shape != (n_docs,):
+        raise ValueError(f"doc_lengths has {lengths.size} entries but doc_topic has {n_docs} "
+                         "rows (documents); give one length per document, or one for all")
+    if np.any(lengths < 0) or np.any(lengths != np.round(lengths)):
+        bad = int(np.flatnonzero((lengths < 0) | (lengths != np.round(lengths)))[0])
+        raise ValueError("doc_lengths must be non-negative whole numbers of words, but "
+                         f"doc_lengths[{bad}] = {lengths[bad]}")
+    return lengths.astype(np.int64)
+
+
+def sample_corpus(doc_topic, topic_word, doc_lengths, random_state=None, *,
+                        return_topic_counts: bool = False):
+    """Draw a corpus from the topic model with known Π and Θ.
+
+    For each document d and each of its n_d words i: the topic c_di ~ Categorical(π_d), then
+    the word w_di ~ Categorical(θ_{c_di}). Drawn in bulk: the topic counts of document d are
+    Multinomial(n_d, π_d), and the words of all tokens with topic k are drawn from θ_k at once
+    (the tokens are exchangeable, so this is the same distribution).
+
+    Parameters
+    ----------
+    doc_topic : (D, K) Π, rows summing to 1.
+    topic_word : (K, V) Θ, rows summing to 1.
+    doc_lengths : number of words n_d of each document: an int for all, or (D,) ints >= 0.
+    random_state : None, an int seed or a numpy Generator; the same seed gives the same corpus.
+    return_topic_counts : also return the complete-data counts (what EM never sees).
+
+    Returns
+    -------
+    counts : (D, V) scipy.sparse CSR array of int64, n_dv.
+    With ``return_topic_counts``, also doc_topic_counts (D, K), the number of words of document
+    d drawn from topic k, and topic_word_counts (K, V), the number of times topic k produced
+    word v — the sufficient statistics of the complete data (W, C).
+    """
+    topic_word = _check_topic_word(topic_word)
+    n_topics, n_words = topic_word.shape
+    doc_topic = _check_doc_topic(doc_topic, n_topics=n_topics)
+    n_docs = doc_topic.shape[0]
+    lengths = _check_doc_lengths(doc_lengths, n_docs)
+    return_topic_counts = check_bool(return_topic_counts, "return_topic_counts")
+    rng = check_random_state(random_state)
+    # Rows sum to 1 within 1e-8; the samplers want it to rounding.
+    doc_topic = doc_topic / doc_topic.sum(axis=1, keepdims=True)
+    topic_word = topic_word / topic_word.sum(axis=1, keepdims=True)
+    doc_topic_counts = rng.multinomial(lengths, doc_topic)                  # (D, K)
+    docs, words, topics = [], [], []
+    for k in range(n_topics):
+        tokens = doc_topic_counts[:, k]
+        docs.append(np.repeat(np.arange(n_docs), tokens))
+        words.append(rng.choice(n_words, size=int(tokens.sum()), p=topic_word[k]))
+        topics.append(np.full(int(tokens.sum()), k))
+    docs, words, topics = (np.concatenate(parts) for parts in (docs, words, topics))
+    counts = sparse.coo_array((np.ones(docs.size, dtype=np.int64), (docs, words)),
+                              shape=(n_docs, n_words)).tocsr()
+    counts.sum_duplicates()
+    if not return_topic_counts:
+        return counts
+    topic_word_counts = np.bincount(topics * n_words + words,
+                                    minlength=n_topics * n_words).reshape(n_topics, n_words)
+    return counts, doc_topic_counts, topic_word_counts

@@ -13,7 +13,7 @@ from scipy.optimize import minimize_scalar  # noqa: E402
 from scipy.special import logsumexp, xlogy  # noqa: E402
 from scipy.stats import multivariate_normal, norm  # noqa: E402
 
-from emlib import bounds, gmm  # noqa: E402
+from emlib import bounds, gmm, plotting  # noqa: E402
 from emlib.gmm import GaussianMixtureParams  # noqa: E402
 
 
@@ -122,12 +122,12 @@ def test_jensen_functions_reject_bad_input(values, probs, error, message):
     with pytest.raises(error, match=message):
         bounds.jensen_gap(values, probs)
     with pytest.raises(error, match=message):
-        bounds.plot_jensen(values, probs)
+        plotting.plot_jensen(values, probs)
 
 
 def test_plot_jensen_draws_the_curve_the_points_and_the_gap():
     values, probs = np.array([0.5, 2.0, 6.0]), np.array([0.3, 0.5, 0.2])
-    ax = bounds.plot_jensen(values, probs, ax=plt.figure().add_subplot())
+    ax = plotting.plot_jensen(values, probs, ax=plt.figure().add_subplot())
     curve, gap = ax.lines[:2]
     x, y = curve.get_data()
     np.testing.assert_allclose(y, np.log(x), rtol=1e-15)
@@ -150,7 +150,7 @@ def test_plot_jensen_draws_the_curve_the_points_and_the_gap():
 
 def test_plot_jensen_rejects_a_bad_ax():
     with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
-        bounds.plot_jensen([1.0, 2.0], [0.5, 0.5], ax="axes")
+        plotting.plot_jensen([1.0, 2.0], [0.5, 0.5], ax="axes")
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,7 +222,7 @@ def test_decomposition_rejects_bad_input():
 def test_plot_elbo_for_point_draws_the_bound_the_evidence_and_the_kl_gap():
     X, params = one_d_problem()
     x, q0 = X[7, 0], 0.2
-    ax = bounds.plot_elbo_for_point(x, params, q0, ax=plt.figure().add_subplot())
+    ax = plotting.plot_elbo_for_point(x, params, q0, ax=plt.figure().add_subplot())
     log_joint = np.log(params.weights) + norm.logpdf(x, params.means[:, 0],
                                                      np.sqrt(params.covariances[:, 0, 0]))
     log_p = logsumexp(log_joint)
@@ -250,7 +250,7 @@ def test_plot_elbo_for_point_accepts_q0_at_the_ends_and_one_point_shapes():
                                 params.covariances[:2])
     for x in (X[0], X[[0]]):
         for q0 in (0.0, 1.0):
-            ax = bounds.plot_elbo_for_point(x, two, q0, ax=plt.figure().add_subplot())
+            ax = plotting.plot_elbo_for_point(x, two, q0, ax=plt.figure().add_subplot())
             assert np.all(np.isfinite(ax.lines[0].get_ydata()))
 
 
@@ -265,15 +265,15 @@ def test_plot_elbo_for_point_accepts_q0_at_the_ends_and_one_point_shapes():
 def test_plot_elbo_for_point_rejects_bad_input(x, q0, error, message):
     _, params = one_d_problem()
     with pytest.raises(error, match=message):
-        bounds.plot_elbo_for_point(x, params, q0)
+        plotting.plot_elbo_for_point(x, params, q0)
 
 
 def test_plot_elbo_for_point_needs_two_components():
     _, params = two_d_problem()
     with pytest.raises(ValueError, match="params has 3 components.*exactly 2"):
-        bounds.plot_elbo_for_point([0.0, 0.0], params, 0.5)
+        plotting.plot_elbo_for_point([0.0, 0.0], params, 0.5)
     with pytest.raises(ValueError, match="grid_size must be at least 2"):
-        bounds.plot_elbo_for_point(0.0, one_d_problem()[1], 0.5, grid_size=1)
+        plotting.plot_elbo_for_point(0.0, one_d_problem()[1], 0.5, grid_size=1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,7 +397,7 @@ def test_bound_curves_rejects_an_empty_component_and_bad_data():
 def test_plot_bound_curves_draws_step_t():
     X, params = one_d_problem()
     curves = bounds.bound_curves(X, with_mean(params, 0, 0, 4.0), n_iter=4)
-    ax = bounds.plot_bound_curves(curves, t=2, ax=plt.figure().add_subplot())
+    ax = plotting.plot_bound_curves(curves, t=2, ax=plt.figure().add_subplot())
     log_p, earlier_0, earlier_1, bound = ax.lines[:4]
     np.testing.assert_array_equal(log_p.get_ydata(), curves.log_likelihood)
     np.testing.assert_array_equal(earlier_1.get_ydata(), curves.bounds[1])
@@ -408,7 +408,7 @@ def test_plot_bound_curves_draws_step_t():
     np.testing.assert_allclose(next_log_p, [curves.iterates[3], curves.iterate_log_likelihoods[3]])
     assert next_log_p[1] - touch[1] >= top[1] - touch[1]      # log p rose at least as much as L
     assert "μ[0, 0]" in ax.get_xlabel() and ax.get_ylabel() and ax.get_legend() is not None
-    plain = bounds.plot_bound_curves(curves, t=2, ax=plt.figure().add_subplot(),
+    plain = plotting.plot_bound_curves(curves, t=2, ax=plt.figure().add_subplot(),
                                      show_previous=False)
     np.testing.assert_array_equal(plain.lines[1].get_ydata(), curves.bounds[2])
 
@@ -417,13 +417,13 @@ def test_plot_bound_curves_rejects_bad_input():
     X, params = one_d_problem()
     curves = bounds.bound_curves(X, params, n_iter=2)
     with pytest.raises(ValueError, match=r"t must be at most 1 \(curves has 2 EM steps\)"):
-        bounds.plot_bound_curves(curves, t=2)
-    with pytest.raises(TypeError, match="curves must be the BoundCurves"):
-        bounds.plot_bound_curves(tuple(curves), t=0)
+        plotting.plot_bound_curves(curves, t=2)
+    with pytest.raises(TypeError, match="curves must be a BoundCurves"):
+        plotting.plot_bound_curves(tuple(curves), t=0)
     with pytest.raises(TypeError, match="show_previous must be True or False"):
-        bounds.plot_bound_curves(curves, t=0, show_previous="yes")
+        plotting.plot_bound_curves(curves, t=0, show_previous="yes")
     with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
-        bounds.plot_bound_curves(curves, t=0, ax=3)
+        plotting.plot_bound_curves(curves, t=0, ax=3)
 
 
 # --------------------------------------------------------------------------------------------
@@ -478,7 +478,7 @@ def test_em_half_steps_rejects_bad_input():
 def test_plot_half_steps_draws_log_p_l_and_the_gaps():
     X, params = one_d_problem()
     steps = bounds.em_half_steps(X, params, n_iter=2)
-    ax = bounds.plot_half_steps(steps, ax=plt.figure().add_subplot())
+    ax = plotting.plot_half_steps(steps, ax=plt.figure().add_subplot())
     log_p, elbo, *gaps = ax.lines
     np.testing.assert_array_equal(log_p.get_ydata(), steps.log_likelihood)
     np.testing.assert_array_equal(elbo.get_ydata(), steps.elbo)
@@ -488,5 +488,5 @@ def test_plot_half_steps_draws_log_p_l_and_the_gaps():
         assert high - low == pytest.approx(steps.kl[s], rel=1e-6, abs=1e-9)
     assert [label.get_text() for label in ax.get_xticklabels()] == steps.labels
     assert ax.get_ylabel() and ax.get_legend() is not None
-    with pytest.raises(TypeError, match="half_steps must be the HalfSteps"):
-        bounds.plot_half_steps(tuple(steps))
+    with pytest.raises(TypeError, match="half_steps must be a HalfSteps"):
+        plotting.plot_half_steps(tuple(steps))

@@ -4,7 +4,8 @@ sampling from a Gaussian mixture."""
 import numpy as np
 import pytest
 
-from emlib.datasets import old_faithful, sample_gmm, standardize
+from emlib.datasets import old_faithful, standardize
+from emlib.gmm import sample as sample_gmm
 from emlib.gmm import GaussianMixtureParams, fit
 
 

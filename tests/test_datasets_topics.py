@@ -146,16 +146,16 @@ def test_sample_topic_corpus_shapes_lengths_and_reproducibility():
     rng = np.random.default_rng(0)
     doc_topic, topic_word = _model(rng)
     lengths = rng.integers(0, 60, size=40)
-    counts, doc_counts, word_counts = datasets.sample_topic_corpus(
+    counts, doc_counts, word_counts = topics.sample_corpus(
         doc_topic, topic_word, lengths, 1, return_topic_counts=True)
     assert counts.shape == (40, 25) and counts.format == "csr" and counts.dtype == np.int64
     np.testing.assert_array_equal(counts.sum(axis=1), lengths)
     np.testing.assert_array_equal(doc_counts.sum(axis=1), lengths)
     np.testing.assert_array_equal(word_counts.sum(axis=0), counts.sum(axis=0))
     assert word_counts.sum() == lengths.sum()
-    again = datasets.sample_topic_corpus(doc_topic, topic_word, lengths, 1)
+    again = topics.sample_corpus(doc_topic, topic_word, lengths, 1)
     assert (again != counts).nnz == 0
-    assert datasets.sample_topic_corpus(doc_topic, topic_word, 7, 2).sum(axis=1).tolist() \
+    assert topics.sample_corpus(doc_topic, topic_word, 7, 2).sum(axis=1).tolist() \
         == [7] * 40
 
 
@@ -164,7 +164,7 @@ def test_sample_topic_corpus_follows_the_model():
     and the complete-data counts follow π_d and θ_k."""
     doc_topic = np.array([[0.7, 0.3]])
     topic_word = np.array([[0.5, 0.3, 0.2, 0.0], [0.0, 0.1, 0.2, 0.7]])
-    counts, doc_counts, word_counts = datasets.sample_topic_corpus(
+    counts, doc_counts, word_counts = topics.sample_corpus(
         doc_topic, topic_word, 20000, 3, return_topic_counts=True)
     expected = 20000 * (doc_topic @ topic_word)[0]
     assert chisquare(counts.toarray()[0], expected).pvalue > 1e-3
@@ -178,7 +178,7 @@ def test_em_recovers_the_topics_of_a_sampled_corpus():
     rng = np.random.default_rng(4)
     topic_word = rng.dirichlet(np.full(60, 0.1), size=3)
     doc_topic = rng.dirichlet(np.full(3, 0.3), size=300)
-    counts = datasets.sample_topic_corpus(doc_topic, topic_word, 150, rng)
+    counts = topics.sample_corpus(doc_topic, topic_word, 150, rng)
     result = topics.fit(counts, 3, max_iter=300, tol=1e-8, random_state=0)
     _, distances = topics.match_topics(result.topic_word, topic_word)
     assert distances.max() < 0.1
@@ -200,4 +200,4 @@ def test_sample_topic_corpus_rejects_bad_input(kwargs, error, message):
     arguments = {"doc_topic": np.full((4, 3), 1 / 3), "topic_word": np.full((3, 5), 0.2),
                  "doc_lengths": 10} | kwargs
     with pytest.raises(error, match=message):
-        datasets.sample_topic_corpus(**arguments)
+        topics.sample_corpus(**arguments)

@@ -43,7 +43,7 @@ def test_empty_component_still_counts():
 @pytest.mark.parametrize("n_components, n_features", [(1, 2), (2, 2), (3, 1), (3, 3)])
 def test_bic_matches_scikit_learn(n_components, n_features):
     rng = np.random.default_rng(2)
-    X, _ = datasets.sample_gmm(random_params(rng, 3, n_features), 300, random_state=3)
+    X, _ = gmm.sample(random_params(rng, 3, n_features), 300, random_state=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = GaussianMixture(n_components, covariance_type="full", max_iter=5,
@@ -68,7 +68,7 @@ def test_bic_is_minus_twice_the_log_likelihood_plus_the_penalty():
 def test_bic_chooses_the_number_of_clusters_that_generated_the_data():
     truth = GaussianMixtureParams([0.3, 0.3, 0.4], [[-6.0, 0.0], [0.0, 6.0], [6.0, 0.0]],
                                   [np.eye(2), [[1.0, 0.5], [0.5, 1.0]], 0.5 * np.eye(2)])
-    X, _ = datasets.sample_gmm(truth, 450, random_state=5)
+    X, _ = gmm.sample(truth, 450, random_state=5)
     scores = []
     for k in range(1, 6):
         fits = [gmm.fit(X, k, random_state=seed, tol=1e-6) for seed in range(3)]

@@ -13,7 +13,7 @@ from scipy.linalg import null_space  # noqa: E402
 from scipy.optimize import brentq, minimize  # noqa: E402
 from scipy.special import entr  # noqa: E402
 
-from emlib import maxent  # noqa: E402
+from emlib import maxent, plotting  # noqa: E402
 
 FACES = np.arange(1.0, 7.0)
 # Jaynes' Brandeis dice problem, mean 4.5 (Jaynes 1982, Proc. IEEE 70, 939-952), to 5 decimals.
@@ -280,7 +280,7 @@ def test_log_partition_is_stable_for_huge_natural_parameters():
 
 # ---------------------------------------------------------------------- the dice widget
 def test_widget_draws_the_max_entropy_die():
-    ax = maxent.plot_dice_max_entropy(4.5, ax=plt.figure().add_subplot())
+    ax = plotting.plot_dice_max_entropy(4.5, ax=plt.figure().add_subplot())
     heights = [bar.get_height() for bar in ax.patches]
     np.testing.assert_allclose(heights, maxent.dice_max_entropy(4.5).p, rtol=1e-14)
     np.testing.assert_allclose([bar.get_x() + bar.get_width() / 2 for bar in ax.patches], FACES)
@@ -294,17 +294,17 @@ def test_widget_draws_the_max_entropy_die():
 
 
 def test_widget_at_the_fair_mean_is_uniform_and_uses_the_current_axes():
-    ax = maxent.plot_dice_max_entropy(3.5, n_faces=6)
+    ax = plotting.plot_dice_max_entropy(3.5, n_faces=6)
     assert ax is plt.gca()
     np.testing.assert_allclose([bar.get_height() for bar in ax.patches], 1 / 6, rtol=1e-14)
     assert "λ = 0.000" in ax.get_title()
-    ax = maxent.plot_dice_max_entropy(2.0, ax=plt.figure().add_subplot(), n_faces=4)
+    ax = plotting.plot_dice_max_entropy(2.0, ax=plt.figure().add_subplot(), n_faces=4)
     assert len(ax.patches) == 4
     assert np.argmax([bar.get_height() for bar in ax.patches]) == 0    # tilted to the low faces
 
 
 def test_widget_bad_input():
     with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
-        maxent.plot_dice_max_entropy(4.5, ax="axes")
+        plotting.plot_dice_max_entropy(4.5, ax="axes")
     with pytest.raises(ValueError, match="strictly between 1 and n_faces"):
-        maxent.plot_dice_max_entropy(6.0)
+        plotting.plot_dice_max_entropy(6.0)

@@ -1,4 +1,4 @@
-"""Tests for emlib.plotting_topics with the Agg backend: what is drawn, labels, input checks."""
+"""Tests for emlib.plotting.topics with the Agg backend: what is drawn, labels, input checks."""
 
 import matplotlib
 
@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from emlib.plotting_topics import plot_doc_topics, plot_topic_words  # noqa: E402
+from emlib.plotting.topics import plot_doc_topics, plot_topic_words  # noqa: E402
 
 TOPIC_WORD = np.array([[0.1, 0.5, 0.05, 0.35], [0.25, 0.25, 0.4, 0.1]])
 VOCABULARY = ["ant", "bee", "cat", "dog"]

@@ -18,14 +18,22 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.colors import to_rgb
 from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
 
-from ._validation import as_float_array, check_distribution, check_int, check_real
-from .gmm import (_check_params, _check_resp, _check_X_params, e_step, estimate_log_prob,
-                  log_likelihood)
+from .._validation import (as_float_array, check_data_matrix, check_instance, check_int,
+                           check_n_features, check_real, check_resp)
+from ..gmm import GaussianMixtureParams, e_step, estimate_log_prob, log_likelihood
+from ._common import component_colors, get_ax
+
+
+def _check_params(params) -> GaussianMixtureParams:
+    return check_instance(params, GaussianMixtureParams, "params")
+
+
+def _check_X_params(X, params):
+    params = _check_params(params)
+    return check_n_features(check_data_matrix(X), params.n_features), params
 
 __all__ = [
     "plot_covariance_ellipses",
@@ -39,14 +47,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # Input checks
 # --------------------------------------------------------------------------------------------
-def _get_ax(ax) -> Axes:
-    if ax is None:
-        return plt.gca()
-    if not isinstance(ax, Axes):
-        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
-    return ax
-
-
 def _check_dims(dims, n_features: int) -> tuple[int, int]:
     """The two features to draw: ``dims`` or, in 2-D, (0, 1)."""
     if dims is None:
@@ -70,27 +70,11 @@ def _check_n_std(n_std) -> list[float]:
     return [check_real(v, "n_std", minimum=0.0, inclusive=False) for v in values]
 
 
-def _component_colors(colors, n_components: int) -> np.ndarray:
-    """(K, 3) RGB colours: the given ones, or the property cycle's "C0", "C1", …."""
-    if colors is None:
-        colors = [f"C{k}" for k in range(n_components)]
-    elif isinstance(colors, (str, bytes)) or not hasattr(colors, "__len__"):
-        raise TypeError("colors must be a sequence with one colour per component, got "
-                        f"{type(colors).__name__}")
-    if len(colors) != n_components:
-        raise ValueError(f"colors has {len(colors)} entries but the mixture has {n_components} "
-                         "components")
-    try:
-        return np.array([to_rgb(c) for c in colors])
-    except ValueError as exc:
-        raise ValueError(f"colors must be matplotlib colours ({exc})") from None
-
-
 def _responsibilities(X, params, resp) -> np.ndarray:
     """The given (N, K) responsibilities, checked, or those of ``emlib.gmm.e_step``."""
     if resp is None:
         return e_step(X, params)[0]
-    return _check_resp(resp, X.shape[0], params.n_components)
+    return check_resp(resp, X.shape[0], params.n_components)
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,10 +112,10 @@ def plot_covariance_ellipses(params, ax=None, n_std=(1, 2), colors=None, *, dims
     drawn; the others add len(n_std) patches each.
     """
     params = _check_params(params)
-    ax = _get_ax(ax)
+    ax = get_ax(ax)
     radii = _check_n_std(n_std)
     i, j = _check_dims(dims, params.n_features)
-    rgb = _component_colors(colors, params.n_components)
+    rgb = component_colors(colors, params.n_components)
     block = np.ix_([i, j], [i, j])
     for k in range(params.n_components):
         if params.weights[k] == 0:
@@ -174,9 +158,9 @@ def plot_gmm(X, params, resp=None, ax=None, *, colors=None, n_std=(1, 2), dims=N
     model is unsure about show in between. Means are marked with a cross.
     """
     X, params = _check_X_params(X, params)
-    ax = _get_ax(ax)
+    ax = get_ax(ax)
     i, j = _check_dims(dims, params.n_features)
-    rgb = _component_colors(colors, params.n_components)
+    rgb = component_colors(colors, params.n_components)
     radii = [] if np.size(n_std) == 0 else _check_n_std(n_std)
     resp = _responsibilities(X, params, resp)
     if xlabel is not None and not isinstance(xlabel, str):
@@ -250,10 +234,10 @@ def plot_mixture_1d(X, params, ax=None, *, resp=None, bins=30, colors=None, grid
         raise ValueError(f"params has {params.n_features} features; plot_mixture_1d draws a 1-D "
                          "mixture (for 2-D data use plot_gmm)")
     X = _check_X_1d(X)
-    ax = _get_ax(ax)
+    ax = get_ax(ax)
     bins = check_int(bins, "bins", minimum=1)
     grid_size = check_int(grid_size, "grid_size", minimum=2)
-    rgb = _component_colors(colors, params.n_components)
+    rgb = component_colors(colors, params.n_components)
     resp = _responsibilities(X, params, resp)
 
     x = X[:, 0]
@@ -308,7 +292,7 @@ def plot_log_likelihood(log_likelihoods, ax=None, label: str | None = None):
     log_likelihoods = as_float_array(log_likelihoods, "log_likelihoods", ndim=1)
     if label is not None and not isinstance(label, str):
         raise TypeError(f"label must be a string or None, got {type(label).__name__}")
-    ax = _get_ax(ax)
+    ax = get_ax(ax)
     iterations = np.arange(log_likelihoods.size)
     ax.plot(iterations, log_likelihoods, marker="o", markersize=3, label=label)
     ax.set_xlabel("iteration t")
@@ -377,7 +361,7 @@ def plot_em_iteration(X, history, t: int, axes=None, *, colors=None, n_std=(1, 2
                             f"got {axes!r}")
         if any(ax is None for ax in axes):
             raise TypeError("axes must be a pair of matplotlib Axes, not None")
-        ax_fit, ax_curve = (_get_ax(ax) for ax in axes)
+        ax_fit, ax_curve = (get_ax(ax) for ax in axes)
     # Checks X against the mixtures before anything is drawn.
     log_likelihoods = np.array([log_likelihood(X, params) for params in history])
     if new_figure:

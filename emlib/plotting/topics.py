@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int
-from .plotting import _component_colors, _get_ax
-from .topics import _check_doc_topic, _check_topic_word, _check_vocabulary
+from .._validation import check_doc_topic, check_int, check_topic_word, check_vocabulary
+from ._common import component_colors, get_ax
 
 __all__ = [
     "plot_topic_words",
@@ -22,7 +21,7 @@ __all__ = [
 
 def _topic_color(k: int):
     """Topic k's colour: the property cycle's, "C0" … "C9", repeating."""
-    return _component_colors([f"C{k % 10}"], 1)[0]
+    return component_colors([f"C{k % 10}"], 1)[0]
 
 
 def plot_topic_words(topic_word, vocabulary, topic: int = 0, n_words: int = 10, ax=None):
@@ -41,14 +40,14 @@ def plot_topic_words(topic_word, vocabulary, topic: int = 0, n_words: int = 10, 
     The Axes, holding one bar per word (length θ_kv), labelled with the word, the x-axis
     labelled, and a title naming the topic and how much probability its shown words hold.
     """
-    topic_word = _check_topic_word(topic_word)
+    topic_word = check_topic_word(topic_word)
     n_topics, size = topic_word.shape
-    vocabulary = _check_vocabulary(vocabulary, size)
+    vocabulary = check_vocabulary(vocabulary, size)
     topic = check_int(topic, "topic", minimum=0, maximum=n_topics - 1,
                       maximum_reason=f" (there are {n_topics} topics, numbered from 0)")
     n_words = check_int(n_words, "n_words", minimum=1, maximum=size,
                         maximum_reason=" (the vocabulary size)")
-    ax = _get_ax(ax)
+    ax = get_ax(ax)
     row = topic_word[topic]
     order = np.argsort(-row, kind="stable")[:n_words]
     positions = np.arange(n_words)[::-1]                  # most probable at the top
@@ -78,7 +77,7 @@ def plot_doc_topics(doc_topic, doc: int = 0, ax=None, *, topic_labels=None,
     The Axes, with one bar per topic in the topic's colour (as in ``plot_topic_words``), the
     y-axis from 0 to 1.
     """
-    doc_topic = _check_doc_topic(doc_topic)
+    doc_topic = check_doc_topic(doc_topic)
     n_docs, n_topics = doc_topic.shape
     doc = check_int(doc, "doc", minimum=0, maximum=n_docs - 1,
                     maximum_reason=f" (there are {n_docs} documents, numbered from 0)")
@@ -92,7 +91,7 @@ def plot_doc_topics(doc_topic, doc: int = 0, ax=None, *, topic_labels=None,
                          f"{n_topics} topics")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a string or None, got {type(title).__name__}")
-    ax = _get_ax(ax)
+    ax = get_ax(ax)
     ax.bar(np.arange(n_topics), doc_topic[doc],
            color=[_topic_color(k) for k in range(n_topics)])
     long_labels = max(len(str(label)) for label in topic_labels) > 3
