@@ -47,10 +47,24 @@ def test_bad_arguments(case):
     check_bad_arguments(case, case.make_problem(np.random.default_rng(0)))
 
 
+# Models whose fit is not yet on the driver (emptied as they move).
+PENDING = {"gmm", "topics"}
+
+
 def test_every_model_is_under_contract():
-    """The contract covers every model module that fits by EM (a new model must add a case)."""
-    names = {case.name.split("-")[0] for case in CASES}
-    assert {"coins"} <= names
+    """Every emlib module with a ``fit`` has a contract case (named after the module), so a new
+    model cannot skip the contract."""
+    import importlib
+    import pkgutil
+
+    import emlib
+
+    fitting = {info.name for info in pkgutil.iter_modules(emlib.__path__)
+               if not info.name.startswith("_") and info.name != "plotting"
+               and callable(getattr(importlib.import_module(f"emlib.{info.name}"), "fit", None))}
+    covered = {case.name.split("-")[0] for case in CASES}
+    assert fitting - covered <= PENDING, f"models without a contract case: {fitting - covered}"
+    assert not PENDING & covered, f"remove {PENDING & covered} from PENDING"
 
 
 # --------------------------------------------------------------------------------------------
