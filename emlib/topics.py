@@ -76,7 +76,7 @@ from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from scipy.special import gammaln, xlogy
 
-from ._validation import (as_float_array, check_bool, check_doc_topic, check_int,
+from ._validation import (as_float_array, check_bool, check_doc_topic, check_int, check_real_dtype,
                           check_random_state, check_real, check_topic_word, check_vocabulary)
 from .em import EMResult, SufficientStatistics, check_em_arguments, run
 
@@ -123,8 +123,7 @@ def _check_counts(counts, name: str = "counts") -> sparse.csr_array:
     if sparse.issparse(counts):
         if counts.ndim != 2:
             raise ValueError(f"{name} must be 2-D (documents × words), got shape {counts.shape}")
-        if counts.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold real numbers, got dtype {counts.dtype}")
+        check_real_dtype(counts, name)
         matrix = sparse.csr_array(counts)            # shares the arrays of a CSR input
         if (matrix.dtype != np.float64 or not matrix.has_canonical_format):
             matrix = sparse.csr_array(matrix, dtype=np.float64, copy=True)

@@ -488,7 +488,7 @@ GOOD_WORD = np.full((2, 3), 1 / 3)
     (np.ones((0, 3)), ValueError, "empty"),
     (sparse.csr_array((0, 3)), ValueError, "empty"),
     ("counts", TypeError, "array of numbers"),
-    (sparse.csr_array(np.array([[1j, 0, 0], [0, 1, 0]])), TypeError, "real numbers"),
+    (sparse.csr_array(np.array([[1j, 0, 0], [0, 1, 0]])), TypeError, "array of numbers"),
 ])
 def test_fit_rejects_bad_counts(counts, error, message):
     with pytest.raises(error, match=message):
