@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from ._validation import as_float_array, check_int
+from ._validation import as_float_array, check_bool, check_int
 
 __all__ = [
     "old_faithful",
@@ -45,8 +45,7 @@ def old_faithful(*, standardized: bool = False) -> np.ndarray:
     A. W. Bowman (1990), "A look at some data on the Old Faithful geyser", *Applied Statistics*
     39, 357–365. The file is ``emlib/data/old_faithful.csv``.
     """
-    if not isinstance(standardized, bool):
-        raise TypeError(f"standardized must be True or False, got {standardized!r}")
+    standardized = check_bool(standardized, "standardized")
     text = resources.files("emlib").joinpath("data", "old_faithful.csv").read_text(encoding="utf-8")
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     # Guard against an edited or truncated file: the course's numbers depend on exactly this data.

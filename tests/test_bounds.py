@@ -490,3 +490,36 @@ def test_plot_half_steps_draws_log_p_l_and_the_gaps():
     assert ax.get_ylabel() and ax.get_legend() is not None
     with pytest.raises(TypeError, match="half_steps must be a HalfSteps"):
         plotting.plot_half_steps(tuple(steps))
+
+
+# --------------------------------------------------------------------------------------------
+# Bad dtypes: strings, complex numbers, booleans, dates, objects and masked arrays
+# --------------------------------------------------------------------------------------------
+_BAD_DTYPES = {
+    "strings": lambda a: np.asarray(a).astype(str),
+    "complex": lambda a: np.asarray(a, dtype=complex),
+    "booleans": lambda a: np.asarray(a) > 0.3,
+    "dates": lambda a: np.full(np.shape(a), np.datetime64("2024-01-01")),
+    "masked": lambda a: np.ma.masked_array(a, mask=np.zeros(np.shape(a), bool)),
+}
+
+
+def _two_gaussians():
+    return GaussianMixtureParams([0.5, 0.5], [[0.0, 0.0], [3.0, 3.0]], [np.eye(2)] * 2)
+
+
+@pytest.mark.parametrize("kind", sorted(_BAD_DTYPES))
+@pytest.mark.parametrize("function, argument", [
+    ("jensen_gap", "values"), ("jensen_gap", "probs"), ("decomposition", "X"),
+    ("decomposition", "q"), ("elbo_for_point", "x"), ("em_half_steps", "q"),
+    ("bound_curves", "grid")])
+def test_bad_dtypes_are_rejected_naming_the_argument(function, argument, kind):
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    valid = {"jensen_gap": {"values": [1.0, 2.0], "probs": [0.4, 0.6]},
+             "decomposition": {"X": X, "params": _two_gaussians(), "q": np.full((6, 2), 0.5)},
+             "elbo_for_point": {"x": [0.5, 0.5], "params": _two_gaussians(), "q0": 0.3},
+             "em_half_steps": {"X": X, "params": _two_gaussians(), "q": np.full((6, 2), 0.5)},
+             "bound_curves": {"X": X, "params": _two_gaussians(), "grid": [0.0, 1.0, 2.0]}}
+    kwargs = valid[function] | {argument: _BAD_DTYPES[kind](valid[function][argument])}
+    with pytest.raises(TypeError, match=rf"^{argument} "):
+        getattr(bounds, function)(**kwargs)

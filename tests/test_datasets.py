@@ -162,3 +162,27 @@ def test_sample_gmm_rejects_bad_input(kwargs, error, message):
 def test_sample_gmm_rejects_non_params():
     with pytest.raises(TypeError, match=r"^params must be a GaussianMixtureParams, got dict"):
         sample_gmm({"weights": [1.0], "means": [[0.0]], "covariances": [[[1.0]]]}, 10)
+
+
+# --------------------------------------------------------------------------------------------
+# Bad dtypes: strings, complex numbers, booleans, dates, objects and masked arrays
+# --------------------------------------------------------------------------------------------
+_DATA = np.array([[1.0, 5.0], [2.0, 7.0], [4.0, 6.0]])
+
+
+@pytest.mark.parametrize("X", [
+    _DATA.astype(str), _DATA.astype(complex), _DATA > 2,
+    np.array([[1.0, None], [2.0, 7.0], [4.0, 6.0]], dtype=object),
+    np.full(_DATA.shape, np.datetime64("2024-01-01")),
+    np.ma.masked_array(_DATA, mask=[[0, 1], [0, 0], [0, 0]]), "1, 2; 3, 4"])
+def test_standardize_rejects_bad_dtypes(X):
+    with pytest.raises(TypeError, match=r"^X "):
+        standardize(X)
+
+
+def test_standardized_flag_is_a_bool_numpy_or_python():
+    np.testing.assert_array_equal(old_faithful(standardized=np.True_),
+                                  old_faithful(standardized=True))
+    for bad in (1, "yes", None):
+        with pytest.raises(TypeError, match="standardized"):
+            old_faithful(standardized=bad)

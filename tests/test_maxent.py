@@ -308,3 +308,38 @@ def test_widget_bad_input():
         plotting.plot_dice_max_entropy(4.5, ax="axes")
     with pytest.raises(ValueError, match="strictly between 1 and n_faces"):
         plotting.plot_dice_max_entropy(6.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Bad dtypes: strings, complex numbers, booleans, dates, objects and masked arrays
+# --------------------------------------------------------------------------------------------
+_FACES = np.arange(1.0, 7.0)[:, None]
+_BAD_DTYPES = {
+    "strings": lambda a: np.asarray(a).astype(str),
+    "complex": lambda a: np.asarray(a, dtype=complex),
+    "booleans": lambda a: np.asarray(a) > 2,
+    "dates": lambda a: np.full(np.shape(a), np.datetime64("2024-01-01")),
+    "masked": lambda a: np.ma.masked_array(a, mask=np.zeros(np.shape(a), bool)),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_BAD_DTYPES))
+@pytest.mark.parametrize("function, argument", [
+    (maxent.max_entropy_distribution, "features"), (maxent.max_entropy_distribution, "moments"),
+    (maxent.exp_family_pmf, "natural_params"), (maxent.exp_family_pmf, "features"),
+    (maxent.log_partition, "natural_params"), (maxent.log_partition_gradient, "features"),
+    (maxent.log_partition_hessian, "natural_params")])
+def test_bad_dtypes_are_rejected_naming_the_argument(function, argument, kind):
+    valid = ({"features": _FACES, "moments": [4.5]} if function is maxent.max_entropy_distribution
+             else {"features": _FACES, "natural_params": [0.37]})
+    valid[argument] = _BAD_DTYPES[kind](valid[argument])
+    with pytest.raises(TypeError, match=rf"^{argument} "):
+        function(**valid)
+
+
+@pytest.mark.parametrize("mean, n_faces, argument", [
+    (True, 6, "mean"), ("4.5", 6, "mean"), (4.5 + 0j, 6, "mean"), (4.5, True, "n_faces"),
+    (4.5, 6.0, "n_faces")])
+def test_dice_rejects_bad_scalars(mean, n_faces, argument):
+    with pytest.raises(TypeError, match=argument):
+        maxent.dice_max_entropy(mean, n_faces)

@@ -275,3 +275,30 @@ def test_log_likelihood_ax_none_uses_the_current_axes():
 def test_log_likelihood_rejects_bad_input(values, kwargs, error, message):
     with pytest.raises(error, match=message):
         plot_log_likelihood(values, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Bad dtypes and flags: booleans, strings, complex numbers and masked arrays
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs, match", [
+    ({"legend": 1}, "^legend must be True or False"),
+    ({"legend": "yes"}, "^legend must be True or False"),
+    ({"s": True}, "^s must be a real number"),
+    ({"s": "big"}, "^s must be a real number"),
+    ({"s": -1.0}, "^s must be >= 0"),
+    ({"resp": np.full((20, 2), 0.5) > 0}, "^resp "),
+    ({"X": np.ma.masked_array(np.zeros((20, 2)), mask=np.zeros((20, 2), bool))}, "^X "),
+    ({"X": np.zeros((20, 2), dtype=complex)}, "^X "),
+])
+def test_plot_gmm_rejects_bad_dtypes_and_flags_before_drawing(kwargs, match):
+    arguments = {"X": np.zeros((20, 2)), "params": _two_components()} | kwargs
+    with pytest.raises((TypeError, ValueError), match=match):
+        plot_gmm(**arguments)
+    assert not plt.get_fignums()               # nothing was drawn (not even a figure made)
+
+
+@pytest.mark.parametrize("values", [["1", "2"], [1 + 0j, 2], [True, False],
+                                    np.ma.masked_array([1.0, 2.0], mask=[0, 1])])
+def test_plot_log_likelihood_rejects_bad_dtypes(values):
+    with pytest.raises(TypeError, match="^log_likelihoods "):
+        plot_log_likelihood(values)

@@ -566,3 +566,33 @@ def test_fit_rejects_bad_arguments(kwargs, error, message):
 def test_public_functions_reject_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# --------------------------------------------------------------------------------------------
+# Bad dtypes: strings, complex numbers, booleans, dates, objects and masked arrays
+# --------------------------------------------------------------------------------------------
+_COUNTS = np.array([[3, 0, 1], [0, 4, 2]])
+_DOC_TOPIC = np.array([[0.5, 0.5], [0.3, 0.7]])
+_TOPIC_WORD = np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
+_BAD_DTYPES = {
+    "strings": lambda a: np.asarray(a).astype(str),
+    "complex": lambda a: np.asarray(a, dtype=complex),
+    "booleans": lambda a: np.asarray(a) > 0.25,
+    "dates": lambda a: np.full(np.shape(a), np.datetime64("2024-01-01")),
+    "masked": lambda a: np.ma.masked_array(a, mask=np.zeros(np.shape(a), bool)),
+    "sparse complex": lambda a: sparse.csr_array(np.asarray(a, dtype=complex)),
+    "sparse booleans": lambda a: sparse.csr_array(np.asarray(a) > 0.25),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_BAD_DTYPES))
+@pytest.mark.parametrize("argument", ["counts", "doc_topic", "topic_word"])
+def test_bad_dtypes_are_rejected_naming_the_argument(argument, kind):
+    valid = {"counts": _COUNTS, "doc_topic": _DOC_TOPIC, "topic_word": _TOPIC_WORD}
+    bad = _BAD_DTYPES[kind](valid[argument])
+    if sparse.issparse(bad) and argument != "counts":
+        bad = bad.toarray()                    # parameters are dense; counts may be sparse
+    kwargs = valid | {argument: bad}
+    for function in (topics.log_likelihood, topics.e_step, topics.perplexity):
+        with pytest.raises(TypeError, match=rf"^{argument} "):
+            function(**kwargs)

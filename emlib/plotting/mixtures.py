@@ -21,8 +21,9 @@ import numpy as np
 from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
 
-from .._validation import (as_float_array, check_data_matrix, check_instance, check_int,
-                           check_n_features, check_real, check_resp)
+from .._validation import (as_float_array, check_allocation, check_bool, check_data_matrix,
+                           check_instance, check_int, check_mixture_log_joint, check_n_features,
+                           check_real, check_resp)
 from ..gmm import GaussianMixtureParams, e_step, estimate_log_prob, log_likelihood
 from ._common import component_colors, get_ax
 
@@ -158,7 +159,6 @@ def plot_gmm(X, params, resp=None, ax=None, *, colors=None, n_std=(1, 2), dims=N
     model is unsure about show in between. Means are marked with a cross.
     """
     X, params = _check_X_params(X, params)
-    ax = get_ax(ax)
     i, j = _check_dims(dims, params.n_features)
     rgb = component_colors(colors, params.n_components)
     radii = [] if np.size(n_std) == 0 else _check_n_std(n_std)
@@ -167,6 +167,9 @@ def plot_gmm(X, params, resp=None, ax=None, *, colors=None, n_std=(1, 2), dims=N
         raise TypeError(f"xlabel must be a string or None, got {type(xlabel).__name__}")
     if ylabel is not None and not isinstance(ylabel, str):
         raise TypeError(f"ylabel must be a string or None, got {type(ylabel).__name__}")
+    legend = check_bool(legend, "legend")
+    s = check_real(s, "s", minimum=0.0)
+    ax = get_ax(ax)
 
     # Clip: rows summing to 1 ± 1e-6 could step just outside the RGB cube.
     point_colors = np.clip(resp @ rgb, 0.0, 1.0)
