@@ -60,13 +60,13 @@ def check_real_dtype(array: np.ndarray, name: str) -> None:
 
 
 def as_float_array(value, name: str, *, ndim: int | None = None, min_size: int = 1,
-                   copy: bool = False) -> np.ndarray:
+                   copy: bool = False, allow_inf: bool = False) -> np.ndarray:
     """``value`` as a finite float64 array, or an error naming ``name``.
 
     Accepted: real integers and floats (lists, tuples, arrays). Rejected with a TypeError:
     booleans, complex numbers, strings, dates, Python objects, and masked arrays (emlib ignores
     no entry silently: fill the mask, or mark missing values as NaN where a function accepts
-    them). NaN and ±inf are a ValueError.
+    them). NaN and ±inf are a ValueError (±inf allowed with ``allow_inf``, NaN never).
     """
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}")
@@ -86,8 +86,8 @@ def as_float_array(value, name: str, *, ndim: int | None = None, min_size: int =
         raise ValueError(f"{name} must be {ndim}-D, but has shape {array.shape}")
     if array.size < min_size:
         raise ValueError(f"{name} is empty (shape {array.shape}); it needs at least {min_size} value(s)")
-    if not np.all(np.isfinite(array)):
-        bad = np.argwhere(~np.isfinite(array))[0]
+    if not np.all(np.isfinite(array)) and not (allow_inf and not np.any(np.isnan(array))):
+        bad = np.argwhere(np.isnan(array) if allow_inf else ~np.isfinite(array))[0]
         where = tuple(int(i) for i in bad)
         raise ValueError(f"{name} must be finite, but {name}{list(where)} = {array[where]}")
     return array
@@ -314,15 +314,19 @@ def check_allocation(n_values, name: str, what: str, *, bytes_per_value: int = 8
                          f"more than this machine has ({_bytes_text(available)})")
 
 
-def check_mixture_log_joint(log_joint: np.ndarray, name: str = "X",
+def check_mixture_log_joint(estimate, X, params, name: str = "X",
                             params_name: str = "params") -> np.ndarray:
-    """The (N, K) log π_k + log N(x_n | μ_k, Σ_k) of a mixture, before anything is built on it.
+    """``estimate(X, params)``, the (N, K) log π_k + log N(x_n | μ_k, Σ_k) of a mixture (e.g.
+    ``emlib.gmm.estimate_log_prob``), computed with float64's overflow warnings silenced and
+    checked before anything is built on it.
 
     NaN or +inf means the parameters cannot be evaluated in float64 (e.g. a covariance so close
     to 0 that its precision overflows): a ValueError naming ``params_name``. A row that is -inf
     for every component means point n is so far from all of them that its squared distance
     overflows (no mixture gives a finite point density exactly 0): a ValueError naming ``name``.
     """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        log_joint = estimate(X, params)
     if np.any(np.isnan(log_joint) | (log_joint == np.inf)):
         raise ValueError(f"{params_name} cannot be evaluated in float64: its log-densities are not "
                          "finite (a covariance too close to 0, or too large?); rescale the data "

@@ -479,7 +479,7 @@ def _zero_probability_error(zero: _ZeroProbability, what: str) -> ValueError:
         "observed word, or the log-likelihood is -inf")
 
 
-def _e_step_or_raise(corpus, doc_topic, words_topic, what="the parameters"):
+def _e_step_or_raise(corpus, doc_topic, words_topic, what="doc_topic and topic_word"):
     try:
         return corpus.e_step(doc_topic, words_topic)
     except _ZeroProbability as zero:

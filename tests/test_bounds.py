@@ -3,6 +3,7 @@ one mean (Bishop's figure 9.14) and the half-steps of EM, against references com
 with scipy.stats, scipy.special and scipy.optimize, and their input checks."""
 
 import matplotlib
+import mpmath
 
 matplotlib.use("Agg")
 
@@ -523,3 +524,57 @@ def test_bad_dtypes_are_rejected_naming_the_argument(function, argument, kind):
     kwargs = valid[function] | {argument: _BAD_DTYPES[kind](valid[function][argument])}
     with pytest.raises(TypeError, match=rf"^{argument} "):
         getattr(bounds, function)(**kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Errors name the argument: hand-made result records
+# --------------------------------------------------------------------------------------------
+def _records():
+    X = np.random.default_rng(0).normal(size=(12, 2))
+    params = GaussianMixtureParams([0.5, 0.5], [[0.0, 0.0], [2.0, 2.0]], [np.eye(2)] * 2)
+    return bounds.bound_curves(X, params, n_iter=3), bounds.em_half_steps(X, params, n_iter=2)
+
+
+@pytest.mark.parametrize("edit, error, match", [
+    (lambda c: tuple(c), TypeError, r"^curves must be a BoundCurves"),
+    (lambda c: c._replace(bounds=c.bounds[:, :5]), ValueError,
+     r"^curves\.bounds has shape \(3, 5\) but must be \(3, 301\)"),
+    (lambda c: c._replace(iterates=c.iterates[:-1]), ValueError, r"^curves\.bounds has shape"),
+    (lambda c: c._replace(log_likelihood=c.log_likelihood[::2]), ValueError,
+     r"^curves\.log_likelihood has shape"),
+    (lambda c: c._replace(bound_at_next=[1.0]), ValueError, r"^curves\.bound_at_next has shape"),
+    (lambda c: c._replace(grid="0 1 2"), TypeError, r"^curves\.grid must be an array"),
+    (lambda c: c._replace(grid=c.grid.astype(complex)), TypeError, r"^curves\.grid "),
+    (lambda c: c._replace(component=-1), ValueError, r"^curves\.component must be at least 0"),
+    (lambda c: c._replace(feature=0.5), TypeError, r"^curves\.feature must be an integer"),
+])
+def test_plot_bound_curves_names_the_field_of_a_broken_record(edit, error, match):
+    # Once: AttributeError / IndexError / matplotlib's shape error while drawing.
+    curves, _ = _records()
+    with pytest.raises(error, match=match):
+        plotting.plot_bound_curves(edit(curves))
+    assert not plt.get_fignums()
+
+
+@pytest.mark.parametrize("edit, error, match", [
+    (lambda h: tuple(h), TypeError, r"^half_steps must be a HalfSteps"),
+    (lambda h: h._replace(elbo=h.elbo[:2]), ValueError,
+     r"^half_steps\.elbo has 2 values but half_steps\.labels has 5 states"),
+    (lambda h: h._replace(labels="start E1"), TypeError, r"^half_steps\.labels must be a list"),
+    (lambda h: h._replace(labels=[0, 1, 2, 3, 4]), TypeError, r"^half_steps\.labels"),
+    (lambda h: h._replace(kl=np.full(5, np.nan)), ValueError, r"^half_steps\.kl must be finite"),
+    (lambda h: h._replace(params=h.params[:1]), ValueError, r"^half_steps\.params must hold"),
+])
+def test_plot_half_steps_names_the_field_of_a_broken_record(edit, error, match):
+    _, half = _records()
+    with pytest.raises(error, match=match):
+        plotting.plot_half_steps(edit(half))
+    assert not plt.get_fignums()
+
+
+def test_records_with_lists_instead_of_arrays_are_fine():
+    curves, half = _records()
+    as_lists = bounds.BoundCurves(*(v.tolist() if isinstance(v, np.ndarray) else v
+                                    for v in curves))
+    plotting.plot_bound_curves(as_lists, t=1, ax=plt.figure().add_subplot())
+    plotting.plot_half_steps(half._replace(elbo=list(half.elbo)), ax=plt.figure().add_subplot())

@@ -302,3 +302,30 @@ def test_plot_gmm_rejects_bad_dtypes_and_flags_before_drawing(kwargs, match):
 def test_plot_log_likelihood_rejects_bad_dtypes(values):
     with pytest.raises(TypeError, match="^log_likelihoods "):
         plot_log_likelihood(values)
+
+
+# --------------------------------------------------------------------------------------------
+# Errors name the argument: the keywords passed on to matplotlib
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"bogus": 1}, TypeError, r"unexpected keyword argument 'bogus'"),
+    ({"linewidth": "thick"}, ValueError, r"^linewidth='thick' is not a valid value"),
+    ({"linewidth": "2"}, TypeError, r"^linewidth must be a float"),
+    ({"linewidth": True}, TypeError, r"^linewidth must be a float .* not bool"),
+    ({"lw": [1, 2]}, TypeError, r"^lw=\[1, 2\] is not a valid value"),
+    ({"angle": 30.0}, TypeError, r"^angle cannot be passed"),
+    ({"xy": (0, 0)}, TypeError, r"^xy cannot be passed"),
+    ({"edgecolor": "no-such-colour"}, ValueError, r"^edgecolor='no-such-colour'"),
+])
+def test_bad_matplotlib_keywords_are_named_before_anything_is_drawn(kwargs, error, match):
+    # Once: AttributeError from Ellipse.set, five frames deep in matplotlib.
+    with pytest.raises(error, match=match):
+        plot_covariance_ellipses(_two_components(), **kwargs)
+    assert not plt.get_fignums()
+
+
+def test_good_matplotlib_keywords_still_pass_through(ax):
+    plot_covariance_ellipses(_two_components(), ax=ax, n_std=1, linestyle="--", alpha=0.5,
+                             fill=True, visible=True)
+    ellipse = _ellipses(ax)[0]
+    assert ellipse.get_linestyle() == "--" and ellipse.get_alpha() == 0.5 and ellipse.get_fill()

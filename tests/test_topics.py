@@ -596,3 +596,21 @@ def test_bad_dtypes_are_rejected_naming_the_argument(argument, kind):
     for function in (topics.log_likelihood, topics.e_step, topics.perplexity):
         with pytest.raises(TypeError, match=rf"^{argument} "):
             function(**kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Errors name the argument
+# --------------------------------------------------------------------------------------------
+def test_an_impossible_word_names_doc_topic_and_topic_word():
+    # Once: "the parameters give probability 0 …", naming neither argument.
+    with pytest.raises(ValueError, match=r"^doc_topic and topic_word give probability 0 to word "
+                                         r"0 of document 0"):
+        topics.e_step([[1, 2]], [[1.0, 0.0]], [[0.0, 1.0], [0.5, 0.5]])
+
+
+def test_a_callback_of_the_wrong_arity_is_named_before_fitting():
+    def progress(t):
+        pass
+    with pytest.raises(TypeError, match=r"^callback must accept 3 positional arguments, as in "
+                                        r"callback\(t, params, objective\)"):
+        topics.fit(_COUNTS, 2, random_state=0, callback=progress)

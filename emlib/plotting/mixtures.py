@@ -16,6 +16,8 @@ Axes and never calls ``plt.show()``.
 
 from __future__ import annotations
 
+import numbers
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Ellipse
@@ -71,9 +73,40 @@ def _check_n_std(n_std) -> list[float]:
     return [check_real(v, "n_std", minimum=0.0, inclusive=False) for v in values]
 
 
+def _check_ellipse_style(kwargs) -> dict:
+    """The ``**kwargs`` of plot_covariance_ellipses, each tried on its own on a throw-away
+    ``Ellipse``, so that a bad one is an error naming it before anything is drawn (and not an
+    AttributeError five frames deep in matplotlib). A boolean is accepted only for a boolean
+    property (fill, visible, …) and text not for a number: linewidth=True or "2" is a mistake,
+    not 1.0 or 2.0."""
+    for key, value in kwargs.items():
+        if key in ("xy", "width", "height", "angle"):
+            raise TypeError(f"{key} cannot be passed to plot_covariance_ellipses: each ellipse's "
+                            "centre, axes and angle come from its component's mean and covariance")
+        try:
+            probe = Ellipse((0.0, 0.0), 1.0, 1.0, **{key: value})
+        except AttributeError as exc:                 # not a property of Ellipse
+            raise TypeError(f"plot_covariance_ellipses got an unexpected keyword argument "
+                            f"{key!r}: it is passed to matplotlib.patches.Ellipse, which says: "
+                            f"{exc}") from None
+        except (TypeError, ValueError) as exc:        # a property, but not that value
+            raise type(exc)(f"{key}={value!r} is not a valid value for "
+                            f"matplotlib.patches.Ellipse: {exc}") from None
+        if isinstance(value, (bool, np.bool_, str)) and hasattr(probe, f"get_{key}"):
+            default = getattr(Ellipse((0.0, 0.0), 1.0, 1.0), f"get_{key}")()
+            number = isinstance(default, numbers.Real) and not isinstance(default, bool)
+            if (isinstance(value, (bool, np.bool_)) and not isinstance(default, bool)) or (
+                    isinstance(value, str) and number):
+                raise TypeError(f"{key} must be a {type(default).__name__} like its default "
+                                f"{default!r}, not {type(value).__name__} ({key}={value!r})")
+    return dict(kwargs)
+
+
 def _responsibilities(X, params, resp) -> np.ndarray:
-    """The given (N, K) responsibilities, checked, or those of ``emlib.gmm.e_step``."""
+    """The given (N, K) responsibilities, checked, or those of ``emlib.gmm.e_step`` (after
+    checking that the mixture can be evaluated at every point of X in float64)."""
     if resp is None:
+        check_mixture_log_joint(estimate_log_prob, X, params)
         return e_step(X, params)[0]
     return check_resp(resp, X.shape[0], params.n_components)
 
@@ -113,10 +146,11 @@ def plot_covariance_ellipses(params, ax=None, n_std=(1, 2), colors=None, *, dims
     drawn; the others add len(n_std) patches each.
     """
     params = _check_params(params)
-    ax = get_ax(ax)
     radii = _check_n_std(n_std)
     i, j = _check_dims(dims, params.n_features)
     rgb = component_colors(colors, params.n_components)
+    kwargs = _check_ellipse_style(kwargs)
+    ax = get_ax(ax)
     block = np.ix_([i, j], [i, j])
     for k in range(params.n_components):
         if params.weights[k] == 0:
