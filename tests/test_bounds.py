@@ -527,6 +527,80 @@ def test_bad_dtypes_are_rejected_naming_the_argument(function, argument, kind):
 
 
 # --------------------------------------------------------------------------------------------
+# Finite but huge (or tiny) values: a correct finite answer, or an error that says why
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("values, probs", [
+    ([1e-300, 1e300], [0.5, 0.5]),                 # once an infinite gap (log of an underflow)
+    ([1e-300, 1e300], [1 - 1e-20, 1e-20]),
+    ([5e-324, 1.0], [0.5, 0.5]),
+    ([1e308, 1.7e308, 1.5e308], [0.2, 0.3, 0.5]),
+    ([1e300, 1e-300], [0.0, 1.0]),                 # a value of probability 0 plays no part
+])
+def test_jensen_gap_is_exact_across_the_float_range(values, probs):
+    # Reference with 50-digit arithmetic, where nothing over- or underflows or cancels.
+    with mpmath.workdps(50):
+        pairs = [(mpmath.mpf(v), mpmath.mpf(p)) for v, p in zip(values, probs) if p > 0]
+        log_mean = mpmath.log(mpmath.fsum(p * v for v, p in pairs))
+        mean_log = mpmath.fsum(p * mpmath.log(v) for v, p in pairs)
+        gap = float(log_mean - mean_log)
+    result = bounds.jensen_gap(values, probs)
+    # Each side to rounding of its terms (|log x| eps, up to 1.6e-13 for x near 1e±308).
+    assert result.log_mean == pytest.approx(float(log_mean), rel=1e-14, abs=2e-13)
+    assert result.mean_log == pytest.approx(float(mean_log), rel=1e-14, abs=2e-13)
+    assert result.gap == pytest.approx(gap, rel=1e-11, abs=2e-13)
+    ax = plotting.plot_jensen(values, probs, ax=plt.figure().add_subplot())
+    assert np.all(np.isfinite(ax.lines[0].get_xydata()))
+
+
+def _collapsing_run():
+    # With reg_covar = 0 the second component collapses fast: after three E/M pairs some points'
+    # posteriors for it underflow to 0 while the previous q still gives them mass.
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    return X, GaussianMixtureParams([0.5, 0.5], [[0.0, 0.0], [3.0, 3.0]], [np.eye(2)] * 2)
+
+
+def test_kl_stays_finite_where_the_posterior_underflows():
+    X, params = _collapsing_run()
+    half = bounds.em_half_steps(X, params, n_iter=3)
+    assert np.all(np.isfinite(half.kl))            # was +inf at M3 although L was finite
+    np.testing.assert_allclose(half.log_likelihood, half.elbo + half.kl, rtol=1e-12, atol=1e-9)
+    # The state's KL, recomputed independently with mpmath-free log-space arithmetic.
+    theta, q = half.params[-1], gmm.e_step(X, half.params[-2])[0]
+    log_joint = gmm.estimate_log_prob(X, theta)
+    log_post = log_joint - logsumexp(log_joint, axis=1, keepdims=True)
+    reference = float(np.sum(xlogy(q, q) - np.where(q > 0, q * log_post, 0.0)))
+    assert half.kl[-1] == pytest.approx(reference, rel=1e-10)
+
+
+@pytest.mark.parametrize("value", [1e160, 1.7e308])
+def test_a_point_whose_distance_overflows_is_named(value):
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    X[3] = value
+    params = _two_gaussians()
+    q = np.full((6, 2), 0.5)
+    for call in (lambda: bounds.decomposition(X, params, q),
+                 lambda: bounds.em_half_steps(X, params),
+                 lambda: bounds.bound_curves(X, params)):
+        with pytest.raises(ValueError, match=r"X\[3\] is so far from every component"):
+            call()
+    with pytest.raises(ValueError, match=r"^x\[0\] is so far"):
+        bounds.elbo_for_point([value, 0.0], params, 0.3)
+
+
+def test_a_grid_far_from_the_data_is_named():
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    with pytest.raises(ValueError, match=r"^grid\[1\] = 1e\+300"):
+        bounds.bound_curves(X, _two_gaussians(), grid=[0.0, 1e300])
+
+
+def test_em_half_steps_on_data_too_small_for_float64_says_why():
+    X = np.random.default_rng(0).normal(size=(6, 2)) * 1e-300
+    params = GaussianMixtureParams([0.5, 0.5], [[0.0, 0.0], [1e-300, 0.0]], [np.eye(2)] * 2)
+    with pytest.raises(ValueError, match=r"EM on X failed at M-step 1: .*standardize X"):
+        bounds.em_half_steps(X, params)
+
+
+# --------------------------------------------------------------------------------------------
 # Errors name the argument: hand-made result records
 # --------------------------------------------------------------------------------------------
 def _records():

@@ -186,3 +186,28 @@ def test_standardized_flag_is_a_bool_numpy_or_python():
     for bad in (1, "yes", None):
         with pytest.raises(TypeError, match="standardized"):
             old_faithful(standardized=bad)
+
+
+# --------------------------------------------------------------------------------------------
+# Finite but huge (or tiny) values: standardize works, or says why
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("scale", [1e200, 1e-300, 1e307, 2.0**-1000, -1e250])
+def test_standardize_is_scale_free_across_the_float_range(scale):
+    # Once: all zeros for data near 1e200 (squares overflow), "constant" near 1e-300.
+    X = np.random.default_rng(0).normal(size=(50, 2)) + [0.0, 3.0]
+    np.testing.assert_allclose(standardize(X * scale), standardize(X) * np.sign(scale),
+                               rtol=1e-13, atol=1e-12)
+
+
+def test_standardize_unchanged_for_ordinary_data():
+    X = old_faithful()
+    centred = X - X.mean(axis=0)
+    np.testing.assert_array_equal(standardize(X), centred / np.sqrt((centred**2).mean(axis=0)))
+
+
+def test_a_column_constant_to_working_precision_says_why():
+    X = np.column_stack([[1e16, 1e16 + 2, 1e16], [1.0, 2.0, 3.0]])
+    with pytest.raises(ValueError, match=r"^column 0 of X is constant to working precision "
+                                         r"\(standard deviation .* around a mean of 1e\+16, less "
+                                         r"than 1e-12 of it\)"):
+        standardize(X)

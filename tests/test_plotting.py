@@ -305,6 +305,21 @@ def test_plot_log_likelihood_rejects_bad_dtypes(values):
 
 
 # --------------------------------------------------------------------------------------------
+# Finite but huge values: an error that names the argument, not matplotlib's NaN
+# --------------------------------------------------------------------------------------------
+def test_points_whose_distance_overflows_are_named():
+    X = np.zeros((20, 2))
+    X[4] = [1e160, 0.0]
+    with pytest.raises(ValueError, match=r"^X\[4\] is so far from every component of params"):
+        plot_gmm(X, _two_components())
+
+
+def test_an_ellipse_wider_than_the_largest_float_is_named():
+    with pytest.raises(ValueError, match=r"^n_std = 1\.79769e\+308 standard deviations"):
+        plot_covariance_ellipses(_two_components(), n_std=1.7976931348623157e308)
+
+
+# --------------------------------------------------------------------------------------------
 # Errors name the argument: the keywords passed on to matplotlib
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs, error, match", [

@@ -41,7 +41,10 @@ def plot_jensen(values, probs, ax=None):
     mean = float(np.dot(probs, values))
     low, high = values.min(), values.max()
     margin = 0.15 * max(high - low, 0.5 * low)
-    grid = np.linspace(max(low - margin, 0.5 * low), high + margin, 300)
+    top = high + min(margin, np.finfo(float).max - high)        # values near 1.8e308: no inf
+    bottom = max(low - margin, 0.5 * low)
+    bottom = bottom if bottom > 0 else low                      # 0.5 · 5e-324 is 0: no log 0
+    grid = np.linspace(bottom, top, 300)
     ax.plot(grid, np.log(grid), color="black", linewidth=1.5, label="log x")
     ax.plot([mean, mean], [terms.mean_log, terms.log_mean], color="C3", linewidth=3,
             label=f"gap = log E[X] − E[log X] = {terms.gap:.4f}")

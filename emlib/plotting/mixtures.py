@@ -122,7 +122,11 @@ def _ellipse_geometry(covariance, n_std):
     major = eigenvectors[:, 1]
     # An eigenvector's sign is arbitrary; the axis direction is only defined modulo 180°.
     angle = float(np.degrees(np.arctan2(major[1], major[0])) % 180.0)
-    width, height = 2.0 * n_std * np.sqrt(eigenvalues[::-1])
+    with np.errstate(over="ignore"):
+        width, height = 2.0 * n_std * np.sqrt(eigenvalues[::-1])
+    if not (np.isfinite(width) and np.isfinite(height)):
+        raise ValueError(f"n_std = {n_std:g} standard deviations of {np.sqrt(eigenvalues[1]):.3g} "
+                         "give an ellipse wider than the largest float; use a smaller n_std")
     return float(width), float(height), angle
 
 
@@ -271,11 +275,11 @@ def plot_mixture_1d(X, params, ax=None, *, resp=None, bins=30, colors=None, grid
         raise ValueError(f"params has {params.n_features} features; plot_mixture_1d draws a 1-D "
                          "mixture (for 2-D data use plot_gmm)")
     X = _check_X_1d(X)
-    ax = get_ax(ax)
     bins = check_int(bins, "bins", minimum=1)
     grid_size = check_int(grid_size, "grid_size", minimum=2)
     rgb = component_colors(colors, params.n_components)
     resp = _responsibilities(X, params, resp)
+    ax = get_ax(ax)
 
     x = X[:, 0]
     active = params.weights > 0
@@ -284,9 +288,16 @@ def plot_mixture_1d(X, params, ax=None, *, resp=None, bins=30, colors=None, grid
     high = max(x.max(), np.max(params.means[active, 0] + 4 * sigmas[active]))
     if high <= low:                      # one distinct value and zero-width components
         low, high = low - 0.5, high + 0.5
+    with np.errstate(over="ignore"):
+        width = high - low
+    if not np.isfinite(width):
+        raise ValueError(f"X and params span [{low:.3g}, {high:.3g}], wider than the largest float: "
+                         "no axis can show them; rescale X (emlib.datasets.standardize)")
     grid = np.linspace(low, high, grid_size)
-    with np.errstate(divide="ignore"):              # log 0 for an empty component
+    # log 0 for an empty component; a grid point ~1e308 from a component overflows (density 0)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         weighted = np.exp(estimate_log_prob(grid[:, None], params))   # π_k N(x | μ_k, σ_k²)
+    weighted = np.where(np.isfinite(weighted), weighted, 0.0)
 
     for k in np.flatnonzero(active):
         ax.plot(grid, weighted[:, k], color=rgb[k], linewidth=2,
@@ -294,8 +305,15 @@ def plot_mixture_1d(X, params, ax=None, *, resp=None, bins=30, colors=None, grid
                       f"μ = {params.means[k, 0]:.2f}, σ = {sigmas[k]:.2f}")
     ax.plot(grid, weighted.sum(axis=1), color="black", linestyle="--", linewidth=1.5,
             label="mixture p(x | θ)")
-    heights, _, _ = ax.hist(x, bins=bins, density=True, color="0.85", edgecolor="white",
-                            label="data")
+    # Data whose spread the bins cannot resolve (one distinct value, or 1e16 ± 1 in 30 bins)
+    # get a range wide enough that every bin edge is a different float.
+    resolution = 1e3 * bins * np.spacing(np.abs(x).max())
+    span = None
+    if x.max() - x.min() < resolution:
+        half = max(0.5, resolution)
+        span = (x.mean() - half, x.mean() + half)
+    heights, _, _ = ax.hist(x, bins=bins, range=span, density=True, color="0.85",
+                            edgecolor="white", label="data")
     top = max(float(np.max(heights)), float(weighted.sum(axis=1).max()))
     # Clip: rows summing to 1 ± 1e-6 could step just outside the RGB cube.
     ax.scatter(x, np.full_like(x, -0.06 * top), c=np.clip(resp @ rgb, 0.0, 1.0), marker="|",
@@ -400,6 +418,8 @@ def plot_em_iteration(X, history, t: int, axes=None, *, colors=None, n_std=(1, 2
             raise TypeError("axes must be a pair of matplotlib Axes, not None")
         ax_fit, ax_curve = (get_ax(ax) for ax in axes)
     # Checks X against the mixtures before anything is drawn.
+    for index, params in enumerate(history):
+        check_mixture_log_joint(estimate_log_prob, X, params, "X", f"history[{index}]")
     log_likelihoods = np.array([log_likelihood(X, params) for params in history])
     if new_figure:
         _, (ax_fit, ax_curve) = plt.subplots(1, 2, figsize=(11, 4.2))
