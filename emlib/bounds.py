@@ -269,6 +269,7 @@ def elbo_for_point(x, params, q0, *, grid_size: int = 201) -> ElboForPoint:
     if q0 > 1.0:
         raise ValueError(f"q0 is the probability q(z = 0), so it must be <= 1, got {q0}")
     grid_size = check_int(grid_size, "grid_size", minimum=2)
+    check_allocation(4 * grid_size, "grid_size", f"a grid of {grid_size} values of q0")
     log_joint = check_mixture_log_joint(estimate_log_prob, x, params, "x")[0]    # (2,)
     grid = np.linspace(0.0, 1.0, grid_size)
     family = np.column_stack([grid, 1.0 - grid])
@@ -387,6 +388,12 @@ def bound_curves(X, params, *, component: int = 0, feature: int = 0, n_iter: int
                          "likelihood: choose a component with a positive weight")
     if grid is not None:
         grid = as_float_array(grid, "grid", ndim=1, min_size=2)
+    n_grid = 301 if grid is None else grid.size
+    cells = X.shape[0] * params.n_components
+    # The T responsibilities q_t (N, K) and bounds (G,), and the (G, N, K) log joints.
+    check_allocation(n_iter * (2 * cells + n_grid), "n_iter", f"{n_iter} EM steps on {cells} "
+                     "responsibilities")
+    check_allocation(2 * n_grid * cells, "grid", f"the log joints at {n_grid} grid values")
     check_mixture_log_joint(estimate_log_prob, X, params)
 
     # EM on m, on the driver: the E-step's statistics are q_t, the M-step is _best_mean.
@@ -491,6 +498,9 @@ def em_half_steps(X, params, q=None, *, n_iter: int = 3, reg_covar: float = 0.0)
         q = check_resp(q, n_samples, n_components, name="q", atol=1e-8)
     n_iter = check_int(n_iter, "n_iter", minimum=1)
     reg_covar = check_real(reg_covar, "reg_covar", minimum=0.0)
+    # 2T + 1 states, each a θ (with its Cholesky factors) and an (N, K) q or log joint.
+    state = 3 * params.n_components * (params.n_features + 1) ** 2 + 2 * n_samples * n_components
+    check_allocation((2 * n_iter + 1) * state, "n_iter", f"{2 * n_iter + 1} recorded states of EM")
 
     # EM in its textbook form on the driver: the statistics are q = p(Z | X, θ^(t)) and the
     # M-step is gmm.m_step. The states are then rebuilt from the recorded iterates θ^(0) … θ^(T).

@@ -461,6 +461,8 @@ def dice_max_entropy(mean, n_faces: int = 6) -> MaxEntropyResult:
     """
     mean = check_real(mean, "mean")
     n_faces = check_int(n_faces, "n_faces", minimum=2)
+    # The support, the feasibility LP and the dual solver's work arrays: ~16 numbers a face.
+    check_allocation(16 * n_faces, "n_faces", f"a die with {n_faces} faces")
     if not 1.0 < mean < n_faces:
         raise ValueError(f"mean must lie strictly between 1 and n_faces = {n_faces}, got {mean}. "
                          f"Outside [1, {n_faces}] no die has that average; at the ends only one "

@@ -180,6 +180,15 @@ def _check_concentration(value, name: str) -> float:
     return value
 
 
+def _check_n_topics(n_topics, shape) -> int:
+    """K >= 1, small enough that Π (D, K), Θ (K, V) and the E-step's statistics and buffers fit
+    in memory (about four copies of the (D + V)·K parameters)."""
+    n_topics = check_int(n_topics, "n_topics", minimum=1)
+    check_allocation(4 * (shape[0] + shape[1]) * n_topics, "n_topics",
+                     f"{n_topics} topics for {shape[0]} documents and {shape[1]} words")
+    return n_topics
+
+
 _check_doc_topic = check_doc_topic
 _check_topic_word = check_topic_word
 
@@ -505,7 +514,7 @@ def init_params(counts, n_topics: int, *, random_state=None) -> tuple[np.ndarray
     seed or a Generator). Returns doc_topic (D, K) and topic_word (K, V).
     """
     counts = _check_counts(counts)
-    n_topics = check_int(n_topics, "n_topics", minimum=1)
+    n_topics = _check_n_topics(n_topics, counts.shape)
     rng = check_random_state(random_state)
     n_docs, n_words = counts.shape
     doc_topic = rng.dirichlet(np.ones(n_topics), size=n_docs)
@@ -688,7 +697,7 @@ def fit(counts, n_topics: int, *, alpha: float = 1.0, beta: float = 1.0, max_ite
     """
     counts = _check_counts(counts)
     n_docs, n_words = counts.shape
-    n_topics = check_int(n_topics, "n_topics", minimum=1)
+    n_topics = _check_n_topics(n_topics, counts.shape)
     alpha = _check_concentration(alpha, "alpha")
     beta = _check_concentration(beta, "beta")
     max_iter, tol = check_em_arguments(max_iter, tol, callback)

@@ -652,3 +652,21 @@ def test_records_with_lists_instead_of_arrays_are_fine():
                                     for v in curves))
     plotting.plot_bound_curves(as_lists, t=1, ax=plt.figure().add_subplot())
     plotting.plot_half_steps(half._replace(elbo=list(half.elbo)), ax=plt.figure().add_subplot())
+
+
+# --------------------------------------------------------------------------------------------
+# Absurd sizes: said before allocating (or before running for ever), not numpy's MemoryError
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("call, name", [
+    (lambda X, p: bounds.elbo_for_point([0.0, 0.0], p, 0.3, grid_size=10**15), "grid_size"),
+    (lambda X, p: plotting.plot_elbo_for_point([0.0, 0.0], p, 0.3, grid_size=10**15),
+     "grid_size"),
+    # tol = 0: 10**15 EM steps would also take for ever; their recorded curves cannot fit
+    (lambda X, p: bounds.bound_curves(X, p, n_iter=10**15), "n_iter"),
+    (lambda X, p: bounds.em_half_steps(X, p, n_iter=10**15), "n_iter"),
+])
+def test_absurd_sizes_say_what_is_too_large(call, name):
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    with pytest.raises(ValueError, match=rf"^{name} is too large: .* would need .* of memory"):
+        call(X, _two_gaussians())
+    assert not plt.get_fignums()

@@ -404,3 +404,13 @@ def test_a_constant_tiny_feature_and_another_target_is_infeasible():
     # 1e-300 and 2e-300 differ (relative to their size): once accepted as equal.
     with pytest.raises(ValueError, match=r"single value 1e-300 at every support point"):
         maxent.max_entropy_distribution(np.full((6, 1), 1e-300), [2e-300])
+
+
+# --------------------------------------------------------------------------------------------
+# Absurd sizes: said before allocating, not numpy's MemoryError
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n_faces", [10**15, 2**63, 10**30])
+def test_a_die_with_absurdly_many_faces_says_what_is_too_large(n_faces):
+    with pytest.raises(ValueError, match=r"^n_faces is too large: a die with .* faces would need "
+                                         r".* of memory, more than this machine has"):
+        maxent.dice_max_entropy(4.5, n_faces)

@@ -134,3 +134,15 @@ def test_a_point_whose_distance_overflows_is_named(data):
     X[7] = 1e160
     with pytest.raises(ValueError, match=r"^X\[7\] is so far from every component of params"):
         plot_mixture_1d(X, params)
+
+
+# --------------------------------------------------------------------------------------------
+# Absurd sizes: said before allocating, not numpy's MemoryError
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs, name", [({"bins": 10**15}, "bins"),
+                                          ({"grid_size": 10**15}, "grid_size")])
+def test_absurd_sizes_say_what_is_too_large(kwargs, name, data):
+    X, params = data
+    with pytest.raises(ValueError, match=rf"^{name} is too large: .* would need .* of memory"):
+        plot_mixture_1d(X, params, **kwargs)
+    assert not plt.get_fignums()

@@ -672,3 +672,17 @@ def test_a_callback_of_the_wrong_arity_is_named_before_fitting():
     with pytest.raises(TypeError, match=r"^callback must accept 3 positional arguments, as in "
                                         r"callback\(t, params, objective\)"):
         topics.fit(_COUNTS, 2, random_state=0, callback=progress)
+
+
+# --------------------------------------------------------------------------------------------
+# Absurd sizes: said before allocating, not numpy's MemoryError
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("call", [
+    lambda: topics.fit(_COUNTS, 10**15, random_state=0),
+    lambda: topics.init_params(_COUNTS, 10**15, random_state=0),
+    lambda: topics.fit(_COUNTS, 2**63, random_state=0),
+])
+def test_absurdly_many_topics_say_what_is_too_large(call):
+    with pytest.raises(ValueError, match=r"^n_topics is too large: .* topics for 2 documents and "
+                                         r"3 words would need .* of memory"):
+        call()

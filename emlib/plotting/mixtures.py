@@ -276,7 +276,10 @@ def plot_mixture_1d(X, params, ax=None, *, resp=None, bins=30, colors=None, grid
                          "mixture (for 2-D data use plot_gmm)")
     X = _check_X_1d(X)
     bins = check_int(bins, "bins", minimum=1)
+    check_allocation(bins, "bins", f"a histogram of {bins} bins")
     grid_size = check_int(grid_size, "grid_size", minimum=2)
+    check_allocation(3 * grid_size * params.n_components, "grid_size",
+                     f"the densities of {params.n_components} components at {grid_size} points")
     rgb = component_colors(colors, params.n_components)
     resp = _responsibilities(X, params, resp)
     ax = get_ax(ax)
