@@ -15,26 +15,27 @@ Gaussian, :math:`\mathcal N(x_t \mid \mu_k, \Sigma_k)` (``means``, ``covariances
 log-densities are the Gaussian mixture's, ``emlib.gmm.estimate_log_prob``).
 
 **E-step: forward–backward with scaling** (Rabiner §V.A; Bishop §13.2.4). With
-:math:`b_t(k) = p(x_t \mid z_t = k)`, the scaled forward messages
+:math:`e_t(k) = p(x_t \mid z_t = k)` (the evidence of x_t for state k), the scaled forward
+messages
 :math:`\hat f_t(k) = p(z_t = k \mid x_{0:t})` and the scale factors
 :math:`c_t = p(x_t \mid x_{0:t-1})` come from
 
 .. math::
-    c_0 \hat f_0 = \pi \odot b_0, \qquad c_t \hat f_t = (\hat f_{t-1} A) \odot b_t ,
+    c_0 \hat f_0 = \pi \odot e_0, \qquad c_t \hat f_t = (\hat f_{t-1} A) \odot e_t ,
     \qquad \log p(X \mid \theta) = \sum_t \log c_t ,
 
 and the scaled backward messages :math:`\hat b_t(k) = p(x_{t+1:} \mid z_t = k) /
 p(x_{t+1:} \mid x_{0:t})` from :math:`\hat b_{T-1} = 1`,
-:math:`\hat b_t = A (b_{t+1} \odot \hat b_{t+1}) / c_{t+1}`. Then
+:math:`\hat b_t = A (e_{t+1} \odot \hat b_{t+1}) / c_{t+1}`. Then
 
 .. math::
     \gamma_t(k) = \hat f_t(k)\, \hat b_t(k), \qquad
     \xi_t(j, k) = p(z_t = j, z_{t+1} = k \mid X) =
-        \hat f_t(j)\, A_{jk}\, b_{t+1}(k)\, \hat b_{t+1}(k) / c_{t+1}.
+        \hat f_t(j)\, A_{jk}\, e_{t+1}(k)\, \hat b_{t+1}(k) / c_{t+1}.
 
 (Bishop and Rabiner write :math:`\alpha, \beta` for the messages; in this course those letters
-are Dirichlet concentrations, see notebooks/NOTATION.md.) Each :math:`b_t` is used as
-:math:`\exp(\log b_t - \max_k \log b_t(k))` with the maximum added back to :math:`\log c_t`, so
+are Dirichlet concentrations, see notebooks/NOTATION.md.) Each :math:`e_t` is used as
+:math:`\exp(\log e_t - \max_k \log e_t(k))` with the maximum added back to :math:`\log c_t`, so
 that emission densities far below the smallest double do not underflow.
 
 **M-step: expected counts** (the :class:`CategoricalHMMStatistics` or
@@ -57,6 +58,8 @@ running are a prefix and one recursion step is one (S, K) @ (K, K) product for a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import functools
 
 import numpy as np
 from scipy import sparse
@@ -251,139 +254,276 @@ def n_parameters(params) -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# Several sequences at once: the time-major layout
+# Several sequences at once: the time-major layout, long sequences cut into segments
 # --------------------------------------------------------------------------------------------
+# A sequence longer than this (and than 4 × the number of sequences) is cut into segments of
+# about √T_max steps, so that the recursions loop over ~3√T steps instead of T (see _transfer).
+_SEGMENT_ABOVE = 256
+
+
 class _Layout:
     """S sequences of lengths T_s, stored one after another in n rows, laid out time-major.
 
-    Sequences are sorted by length (longest first), so at step t the ones still running are the
-    first ``n_active[t]``. Row t·S + s of a padded (T_max·S, ...) array is step t of the s-th
-    longest sequence; ``rows[i]`` is where flat row i goes, ``sources`` the flat row each padded
-    row reads (row 0 for padding, whose values are never used).
+    The unit of the layout is a *segment*: a whole sequence, or — for sequences much longer than
+    the number of sequences, when ``segment`` is True — a run of about √T_max consecutive steps
+    of one. The G segments are sorted by length (longest first), so at step t the ones still
+    running are the first ``n_active[t]``: one recursion step is one (G, K) @ (K, K) product for
+    all of them. Row t·G + g of a padded (T_max·G, ...) array is step t of segment g; ``rows[i]``
+    is where flat row i goes, ``sources`` the flat row each padded row reads (row 0 for padding,
+    whose values are never used).
+
+    ``previous[g]`` is the segment before g in its sequence (−1 for a sequence's first) and
+    ``sequence[g]`` its sequence; ``chain`` (S, J) lists each sequence's segments in order
+    (−1 padded).
     """
 
-    def __init__(self, lengths: np.ndarray):
+    def __init__(self, lengths: np.ndarray, *, segment: bool = True):
         n_sequences = lengths.shape[0]
-        order = np.argsort(-lengths, kind="stable")
-        position = np.empty(n_sequences, dtype=np.intp)
-        position[order] = np.arange(n_sequences)
-        self.n_sequences, self.n_times = n_sequences, int(lengths.max())
-        self.n_steps = int(lengths.sum())
-        ends = np.bincount(lengths, minlength=self.n_times + 1)     # sequences of each length
-        self.n_active = n_sequences - np.cumsum(ends)[:-1]          # (T_max,) lengths > t
+        self.n_sequences, self.n_steps = n_sequences, int(lengths.sum())
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        sequence = np.repeat(np.arange(n_sequences), lengths)
-        t = np.arange(self.n_steps) - offsets[sequence]
-        self.rows = t * n_sequences + position[sequence]
-        self.sources = np.zeros(self.n_times * n_sequences, dtype=np.intp)
+        longest = int(lengths.max())
+        size = longest
+        if segment and longest > max(_SEGMENT_ABOVE, 4 * n_sequences):
+            size = int(np.ceil(np.sqrt(longest)))
+        pieces = -(-lengths // size)                                 # segments per sequence
+        sequence = np.repeat(np.arange(n_sequences), pieces)
+        index = np.arange(sequence.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+        seg_lengths = np.minimum(size, lengths[sequence] - index * size)
+        seg_offsets = offsets[sequence] + index * size
+        n_segments = seg_lengths.size
+        order = np.argsort(-seg_lengths, kind="stable")
+        position = np.empty(n_segments, dtype=np.intp)
+        position[order] = np.arange(n_segments)
+        self.n_segments, self.n_times = n_segments, int(seg_lengths.max())
+        ends = np.bincount(seg_lengths, minlength=self.n_times + 1)
+        self.n_active = n_segments - np.cumsum(ends)[:-1]          # (T_max,) lengths > t
+        self.lengths = seg_lengths[order]
+        self.sequence = sequence[order]
+        self.previous = np.where(index[order] > 0, position[order - 1], -1)
+        self.chain = np.full((n_sequences, int(pieces.max())), -1, dtype=np.intp)
+        self.chain[sequence, index] = position
+        # Where each flat row goes.
+        owner = np.repeat(np.arange(n_segments), seg_lengths)
+        t = np.arange(self.n_steps) - seg_offsets[owner]
+        self.rows = t * n_segments + position[owner]
+        self.sources = np.zeros(self.n_times * n_segments, dtype=np.intp)
         self.sources[self.rows] = np.arange(self.n_steps)
-        self.valid = np.zeros(self.n_times * n_sequences, dtype=bool)
+        self.valid = np.zeros(self.n_times * n_segments, dtype=bool)
         self.valid[self.rows] = True
-        self.first_rows = offsets                                   # flat row of each t = 0
-        last = np.zeros(self.n_steps, dtype=bool)
-        last[offsets + lengths - 1] = True
-        self.pair_rows = self.rows[~last]           # padded row of t for every pair (t, t + 1)
-        self.position = position
+        self.first_rows = offsets                          # flat row of each sequence's t = 0
+        self.sequence_of_step = np.repeat(np.arange(n_sequences), lengths)
+
+    @property
+    def segmented(self) -> bool:
+        return self.n_segments > self.n_sequences
 
     def pad(self, values: np.ndarray) -> np.ndarray:
-        """(n, ...) flat rows → (T_max·S, ...) padded rows (padding: copies of row 0)."""
+        """(n, ...) flat rows → (T_max·G, ...) padded rows (padding: copies of row 0)."""
         return values[self.sources]
 
     def flat(self, padded: np.ndarray) -> np.ndarray:
-        """(T_max, S, ...) padded → (n, ...) in the order of the data."""
-        return padded.reshape(self.n_times * self.n_sequences, *padded.shape[2:])[self.rows]
+        """(T_max, G, ...) padded → (n, ...) in the order of the data."""
+        return padded.reshape(self.n_times * self.n_segments, *padded.shape[2:])[self.rows]
+
+    def last_step(self, padded: np.ndarray) -> np.ndarray:
+        """(T_max, G, K) → (G, K), each segment's value at its last step."""
+        return padded[self.lengths - 1, np.arange(self.n_segments)]
 
 
 # --------------------------------------------------------------------------------------------
 # The recursions (inputs trusted: the public functions check them)
 # --------------------------------------------------------------------------------------------
-def _scaled_emissions(layout: _Layout, log_b: np.ndarray):
-    """exp(log b_t − max_k log b_t(k)) (T_max, S, K) and the maxima (T_max, S), 0 on padding;
-    a step impossible in every state gets b = 0 (and later c_t = 0)."""
-    shift = log_b.max(axis=1)
+def _scaled_emissions(layout: _Layout, padded_X, params):
+    """e_t(k) scaled by a per-step constant, (T_max, G, K), and the log of that constant
+    (T_max, G), 0 on padding. Categorical e are probabilities and need no scaling; Gaussian
+    densities are exp(log e_t − max_k log e_t(k)), so a point far from every state does not
+    underflow. A step impossible in every state gets e = 0 (and later c_t = 0)."""
+    shape = (layout.n_times, layout.n_segments)
+    if isinstance(params, CategoricalHMMParams):
+        return params.emissions.T[padded_X].reshape(*shape, -1), np.zeros(shape)
+    log_e = _log_emissions(padded_X, params)
+    shift = functools.reduce(np.maximum, log_e.T)     # K − 1 vector operations, not a reduce
     shift = np.where(np.isfinite(shift) & layout.valid, shift, 0.0)
     with np.errstate(under="ignore"):
-        scaled = np.exp(log_b - shift[:, None])
-    shape = (layout.n_times, layout.n_sequences)
+        scaled = np.exp(log_e - shift[:, None])
     return scaled.reshape(*shape, -1), shift.reshape(shape)
 
 
-def _forward(layout, initial, transitions, b):
-    """Scaled forward pass: f̂ (T_max, S, K) and c (T_max, S) (1 on padding), with
-    c_0 f̂_0 = π ⊙ b_0 and c_t f̂_t = (f̂_{t−1} A) ⊙ b_t for the sequences still running."""
-    forward = np.zeros_like(b)
-    scales = np.ones(b.shape[:2])
+def _transfer(layout, transitions, evidence):
+    r"""Each segment's transfer matrix P_g = Π_{t ∈ g} A diag(e_t) (K, K), the first factor
+    diag(e_0) alone for a sequence's first segment, as row-normalised (G, K, K) and the log of
+    each row's scale (G, K).
+
+    Because the forward recursion is linear, f̂ after segment g is ∝ f̂_before P_g, and the
+    backward one b̂_before ∝ P_g b̂_after: the messages at the segments' edges follow from S
+    short chains of G/S products, and then every segment's inner messages from one batched
+    pass over ~√T steps. No subtraction occurs, so the products are accurate to rounding; rows
+    are rescaled at every step so that nothing underflows.
+    """
+    n_states = transitions.shape[0]
+    first = np.where((layout.previous < 0)[:, None, None], np.eye(n_states), transitions)
+    transfer = first * evidence[0][:, None, :]
+    row_log = np.zeros((layout.n_segments, n_states))
+    product = np.empty_like(transfer)
+    ones = np.ones(n_states)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for t in range(layout.n_times):
+            m = layout.n_active[t]
+            rows = transfer[:m].reshape(m * n_states, n_states)      # (G·K, K), a view
+            if t:
+                np.matmul(rows, transitions, out=product[:m].reshape(m * n_states, n_states))
+                np.multiply(product[:m], evidence[t, :m, None, :], out=transfer[:m])
+            totals = rows @ ones                                     # row sums, one GEMV
+            totals[totals == 0] = 1.0                                # an impossible row stays 0
+            rows /= totals[:, None]
+            row_log[:m] += np.log(totals).reshape(m, n_states)
+        zero_rows = transfer.sum(axis=2) == 0
+        row_log[zero_rows] = -np.inf
+    return transfer, row_log
+
+
+def _incoming(layout, initial, transfer, row_log):
+    """f̂ at the step before each segment (G, K) — π for a sequence's first segment, unused —
+    by chaining u_{j+1} ∝ u_j P_j along each sequence (in log scale across rows)."""
+    incoming = np.tile(initial, (layout.n_segments, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j in range(layout.chain.shape[1] - 1):
+            here, after = layout.chain[:, j], layout.chain[:, j + 1]
+            go = after >= 0
+            here, after = here[go], after[go]
+            log_u = np.log(incoming[here]) + row_log[here]
+            weights = np.exp(log_u - log_u.max(axis=1, keepdims=True))
+            u = (weights[:, None, :] @ transfer[here])[:, 0]         # u_j P_j
+            incoming[after] = u / u.sum(axis=1, keepdims=True)
+    return incoming
+
+
+def _outgoing(layout, transfer, row_log, forward):
+    """b̂ at each segment's last step (G, K): 1 for a sequence's last segment, else
+    ∝ P_next b̂_next, scaled so that Σ_k f̂_t(k) b̂_t(k) = 1 (γ_t sums to 1)."""
+    outgoing = np.ones((layout.n_segments, transfer.shape[1]))
+    last_forward = layout.last_step(forward)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j in range(layout.chain.shape[1] - 1, 0, -1):
+            here, before = layout.chain[:, j], layout.chain[:, j - 1]
+            go = here >= 0
+            here, before = here[go], before[go]
+            log_v = np.log((transfer[here] @ outgoing[here][:, :, None])[:, :, 0])  # P_j b̂
+            log_v += row_log[here]
+            v = np.exp(log_v - log_v.max(axis=1, keepdims=True))
+            outgoing[before] = v / np.sum(last_forward[before] * v, axis=1, keepdims=True)
+    return outgoing
+
+
+def _forward(layout, initial, transitions, evidence, incoming=None):
+    """Scaled forward pass: f̂ (T_max, G, K) and c (T_max, G) (1 on padding), with
+    c_0 f̂_0 = π ⊙ e_0 and c_t f̂_t = (f̂_{t−1} A) ⊙ e_t for the segments still running; a
+    segment that continues a sequence starts from ``incoming`` (the f̂ before it)."""
+    forward = np.zeros_like(evidence)
+    scales = np.ones(evidence.shape[:2])
+    ones = np.ones(evidence.shape[2])
     with np.errstate(invalid="ignore", divide="ignore"):
-        np.multiply(initial, b[0], out=forward[0])
+        if incoming is None:
+            np.multiply(initial, evidence[0], out=forward[0])
+        else:
+            start = np.where((layout.previous < 0)[:, None], initial, incoming @ transitions)
+            np.multiply(start, evidence[0], out=forward[0])
         scales[0] = forward[0].sum(axis=1)
         forward[0] /= scales[0][:, None]
         for t in range(1, layout.n_times):
             m = layout.n_active[t]
             f = forward[t, :m]
             np.matmul(forward[t - 1, :m], transitions, out=f)     # predict: f̂_{t−1} A
-            f *= b[t, :m]                                         # ... times the evidence b_t
+            f *= evidence[t, :m]                                  # ... times the evidence e_t
             c = scales[t, :m]
-            np.sum(f, axis=1, out=c)                              # c_t = p(x_t | x_{0:t−1})
+            np.matmul(f, ones, out=c)                             # c_t = p(x_t | x_{0:t−1})
             f /= c[:, None]
     return forward, scales
 
 
-def _backward(layout, transitions, b, scales):
-    """Scaled backward pass: b̂ (T_max, S, K), b̂ = 1 at each sequence's last step and
-    b̂_t = A (b_{t+1} ⊙ b̂_{t+1}) / c_{t+1}; also w_t = b_t ⊙ b̂_t / c_t (T_max, S, K), the factor
-    of ξ_{t−1}, 0 at t = 0 and on padding."""
-    backward = np.zeros_like(b)
-    weighted = np.zeros_like(b)
+def _backward(layout, transitions, evidence, scales, outgoing=None):
+    """Scaled backward pass: b̂ (T_max, G, K), b̂ = 1 at each sequence's last step (``outgoing``
+    at a segment's last step) and b̂_t = A (e_{t+1} ⊙ b̂_{t+1}) / c_{t+1}; also
+    w_t = e_t ⊙ b̂_t / c_t (T_max, G, K), the factor of ξ_{t−1}, 0 where no pair ends."""
+    backward = np.zeros_like(evidence)
+    weighted = np.zeros_like(evidence)
     n_active = np.append(layout.n_active, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         for t in range(layout.n_times - 1, -1, -1):
             m_next = n_active[t + 1]
-            backward[t, m_next:n_active[t]] = 1.0                 # sequences ending at t
+            ending = slice(m_next, n_active[t])                   # segments ending at t
+            backward[t, ending] = 1.0 if outgoing is None else outgoing[ending]
             if m_next:
                 w = weighted[t + 1, :m_next]
-                np.multiply(b[t + 1, :m_next], backward[t + 1, :m_next], out=w)
+                np.multiply(evidence[t + 1, :m_next], backward[t + 1, :m_next], out=w)
                 w /= scales[t + 1, :m_next, None]
                 np.matmul(w, transitions.T, out=backward[t, :m_next])
+        if outgoing is not None:                   # pairs across segments end at a t = 0
+            later = layout.previous >= 0
+            weighted[0, later] = (evidence[0, later] * backward[0, later]
+                                  / scales[0, later, None])
     return backward, weighted
+
+
+def _forward_pass(layout, initial, transitions, evidence):
+    """f̂, c and, for a segmented layout, the transfer matrices the backward pass reuses."""
+    if not layout.segmented:
+        return (*_forward(layout, initial, transitions, evidence), None)
+    transfer, row_log = _transfer(layout, transitions, evidence)
+    incoming = _incoming(layout, initial, transfer, row_log)
+    return (*_forward(layout, initial, transitions, evidence, incoming), (transfer, row_log))
 
 
 @dataclass(frozen=True, eq=False)
 class _Posteriors:
     """Everything one forward–backward pass gives, in the padded layout."""
 
-    forward: np.ndarray          # (T_max, S, K) f̂_t
-    backward: np.ndarray         # (T_max, S, K) b̂_t
-    weighted: np.ndarray         # (T_max, S, K) b_t ⊙ b̂_t / c_t
-    resp: np.ndarray             # (T_max, S, K) γ_t = f̂_t ⊙ b̂_t
-    log_scales: np.ndarray       # (T_max, S) log c_t (0 on padding)
-    sequence_log_likelihoods: np.ndarray   # (S,) in the layout's (sorted) order
+    forward: np.ndarray          # (T_max, G, K) f̂_t
+    backward: np.ndarray         # (T_max, G, K) b̂_t
+    weighted: np.ndarray         # (T_max, G, K) e_t ⊙ b̂_t / c_t
+    resp: np.ndarray             # (T_max, G, K) γ_t = f̂_t ⊙ b̂_t
+    log_scales: np.ndarray       # (T_max, G) log c_t (0 on padding)
+    sequence_log_likelihoods: np.ndarray   # (S,) log p(x_s | θ), in the order of the data
 
 
-def _posteriors(layout, initial, transitions, log_b) -> _Posteriors:
-    b, shift = _scaled_emissions(layout, log_b)
-    forward, scales = _forward(layout, initial, transitions, b)
-    backward, weighted = _backward(layout, transitions, b, scales)
+def _sequence_sums(layout, log_scales):
+    return np.bincount(layout.sequence, weights=log_scales.sum(axis=0),
+                       minlength=layout.n_sequences)
+
+
+def _posteriors(layout, padded_X, params) -> _Posteriors:
+    initial, transitions = params.initial, params.transitions
+    evidence, shift = _scaled_emissions(layout, padded_X, params)
+    forward, scales, transfer = _forward_pass(layout, initial, transitions, evidence)
+    outgoing = None if transfer is None else _outgoing(layout, *transfer, forward)
+    backward, weighted = _backward(layout, transitions, evidence, scales, outgoing)
     with np.errstate(divide="ignore"):
         log_scales = np.log(scales) + shift
     return _Posteriors(forward, backward, weighted, forward * backward, log_scales,
-                       log_scales.sum(axis=0))
+                       _sequence_sums(layout, log_scales))
 
 
-def _pair_sum(posteriors, transitions):
-    """Σ_{s,t} ξ_{s,t} = A ⊙ Σ_{s,t} f̂_tᵀ w_{t+1}: one (K, R) @ (R, K) product."""
+def _pair_sum(layout, posteriors, transitions):
+    """Σ_{s,t} ξ_{s,t} = A ⊙ Σ_{s,t} f̂_tᵀ w_{t+1}: one (K, R) @ (R, K) product, plus the pairs
+    that straddle two segments."""
     k = transitions.shape[0]
     previous = posteriors.forward[:-1].reshape(-1, k)
     following = posteriors.weighted[1:].reshape(-1, k)
-    return transitions * (previous.T @ following)
+    total = previous.T @ following
+    if layout.segmented:
+        later = np.flatnonzero(layout.previous >= 0)
+        before = layout.last_step(posteriors.forward)[layout.previous[later]]
+        total += before.T @ posteriors.weighted[0, later]
+    return transitions * total
 
 
-def _viterbi(layout, initial, transitions, log_b):
+def _viterbi(layout, initial, transitions, log_e):
     """Most probable paths (T_max, S) and their log-probabilities (S,), layout order."""
     n_states = initial.shape[0]
-    log_b = log_b.reshape(layout.n_times, layout.n_sequences, n_states)
+    log_e = log_e.reshape(layout.n_times, layout.n_sequences, n_states)
     with np.errstate(divide="ignore"):
         log_initial, log_transitions = np.log(initial), np.log(transitions)
-    delta = log_initial + log_b[0]                      # δ_0(k) = log π_k + log b_0(k)
+    delta = log_initial + log_e[0]                      # δ_0(k) = log π_k + log e_0(k)
     best_from = np.zeros((layout.n_times, layout.n_sequences, n_states), dtype=np.intp)
     final = np.empty((layout.n_sequences, n_states))
     for t in range(1, layout.n_times):
@@ -392,7 +532,7 @@ def _viterbi(layout, initial, transitions, log_b):
         candidates = delta[:m, :, None] + log_transitions   # δ_{t−1}(j) + log A_jk
         best_from[t, :m] = candidates.argmax(axis=1)    # ψ_t(k)
         delta = np.take_along_axis(candidates, best_from[t, :m, None, :], axis=1)[:, 0]
-        delta = delta + log_b[t, :m]
+        delta = delta + log_e[t, :m]
     final[:layout.n_active[-1]] = delta
     last_state = final.argmax(axis=1)
     states = np.zeros((layout.n_times, layout.n_sequences), dtype=np.intp)
@@ -409,7 +549,7 @@ def _viterbi(layout, initial, transitions, log_b):
 # Emissions: log-densities, statistics and the M-step of each kind
 # --------------------------------------------------------------------------------------------
 def _log_emissions(X, params) -> np.ndarray:
-    """log b_t(k) = log p(x_t | z_t = k), shape (n, K)."""
+    """log e_t(k) = log p(x_t | z_t = k), shape (n, K)."""
     if isinstance(params, CategoricalHMMParams):
         with np.errstate(divide="ignore"):
             return np.log(params.emissions.T)[X]
@@ -496,8 +636,7 @@ class _HMMModel:
         self.padded_X = self.layout.pad(X)
 
     def posteriors(self, params) -> _Posteriors:
-        log_b = _log_emissions(self.padded_X, params)
-        return _posteriors(self.layout, params.initial, params.transitions, log_b)
+        return _posteriors(self.layout, self.padded_X, params)
 
     def e_step(self, params):
         posteriors = self.posteriors(params)
@@ -508,7 +647,8 @@ class _HMMModel:
 
     def statistics(self, posteriors, params):
         resp = posteriors.resp.reshape(-1, params.n_states)       # padding rows are 0
-        chain = (posteriors.resp[0].sum(axis=0), _pair_sum(posteriors, params.transitions))
+        initial = posteriors.resp[0][self.layout.previous < 0].sum(axis=0)
+        chain = (initial, _pair_sum(self.layout, posteriors, params.transitions))
         return self.emission_statistics(chain, resp)
 
     def m_step(self, statistics, params):
@@ -552,9 +692,9 @@ def _model(X, params, lengths, reg_covar: float = 0.0) -> _HMMModel:
 
 
 def _impossible_message(layout, posteriors) -> str:
-    bad = ~np.isfinite(posteriors.sequence_log_likelihoods)
-    sequence = int(np.flatnonzero(layout.position == int(np.argmax(bad)))[0])
-    steps = np.flatnonzero(~np.isfinite(posteriors.log_scales[:, int(np.argmax(bad))]))
+    sequence = int(np.argmax(~np.isfinite(posteriors.sequence_log_likelihoods)))
+    log_scales = layout.flat(posteriors.log_scales[:, :, None])[:, 0]
+    steps = np.flatnonzero(~np.isfinite(log_scales[layout.sequence_of_step == sequence]))
     return (f"sequence {sequence} has probability 0 under the parameters (first at its step "
             f"{int(steps[0]) if steps.size else 0}): no state that the chain can be in there can "
             "emit that observation. Give every state a non-zero probability of every symbol "
@@ -600,29 +740,25 @@ def forward_backward(X, params, *, lengths=None) -> ForwardBackward:
 
     Returns
     -------
-    ForwardBackward (see there). Implements c_0 f̂_0 = π ⊙ b_0, c_t f̂_t = (f̂_{t−1} A) ⊙ b_t,
-    b̂_t = A (b_{t+1} ⊙ b̂_{t+1}) / c_{t+1}, γ_t = f̂_t ⊙ b̂_t,
-    ξ_t(j, k) = f̂_t(j) A_jk b_{t+1}(k) b̂_{t+1}(k) / c_{t+1}, log p(X) = Σ_t log c_t.
+    ForwardBackward (see there). Implements c_0 f̂_0 = π ⊙ e_0, c_t f̂_t = (f̂_{t−1} A) ⊙ e_t,
+    b̂_t = A (e_{t+1} ⊙ b̂_{t+1}) / c_{t+1}, γ_t = f̂_t ⊙ b̂_t,
+    ξ_t(j, k) = f̂_t(j) A_jk e_{t+1}(k) b̂_{t+1}(k) / c_{t+1}, log p(X) = Σ_t log c_t.
     ValueError if some sequence has probability 0 under ``params``.
     """
     X, params, lengths = _check_data(X, params, lengths)
     layout = _Layout(lengths)
-    log_b = _log_emissions(layout.pad(X), params)
-    post = _posteriors(layout, params.initial, params.transitions, log_b)
+    post = _posteriors(layout, layout.pad(X), params)
     if not np.all(np.isfinite(post.sequence_log_likelihoods)):
         raise ValueError(_impossible_message(layout, post))
-    k = params.n_states
-    forward = post.forward.reshape(-1, k)
-    weighted = post.weighted.reshape(-1, k)
-    pairs = layout.pair_rows
-    xi = (forward[pairs][:, :, None] * params.transitions
-          * weighted[pairs + layout.n_sequences][:, None, :])
-    return ForwardBackward(forward=forward[layout.rows],
-                           backward=post.backward.reshape(-1, k)[layout.rows],
-                           log_scales=post.log_scales.reshape(-1)[layout.rows],
-                           resp=post.resp.reshape(-1, k)[layout.rows], xi=xi,
+    forward, weighted = layout.flat(post.forward), layout.flat(post.weighted)
+    within = layout.sequence_of_step[:-1] == layout.sequence_of_step[1:]   # pairs (t, t + 1)
+    xi = (forward[:-1][within][:, :, None] * params.transitions
+          * weighted[1:][within][:, None, :])
+    return ForwardBackward(forward=forward, backward=layout.flat(post.backward),
+                           log_scales=layout.flat(post.log_scales[:, :, None])[:, 0],
+                           resp=layout.flat(post.resp), xi=xi,
                            log_likelihood=float(post.sequence_log_likelihoods.sum()),
-                           sequence_log_likelihoods=post.sequence_log_likelihoods[layout.position])
+                           sequence_log_likelihoods=post.sequence_log_likelihoods)
 
 
 def e_step(X, params, *, lengths=None):
@@ -695,8 +831,8 @@ def log_likelihood(X, params, *, lengths=None) -> float:
     −inf if some sequence is impossible under θ."""
     X, params, lengths = _check_data(X, params, lengths)
     layout = _Layout(lengths)
-    b, shift = _scaled_emissions(layout, _log_emissions(layout.pad(X), params))
-    _, scales = _forward(layout, params.initial, params.transitions, b)
+    evidence, shift = _scaled_emissions(layout, layout.pad(X), params)
+    _, scales, _ = _forward_pass(layout, params.initial, params.transitions, evidence)
     with np.errstate(divide="ignore"):
         return float(np.sum(np.log(scales) + shift))
 
@@ -704,14 +840,14 @@ def log_likelihood(X, params, *, lengths=None) -> float:
 def viterbi(X, params, *, lengths=None):
     """The most probable state path, argmax_Z p(Z | X, θ), of every sequence (Viterbi).
 
-    δ_0(k) = log π_k + log b_0(k); δ_t(k) = max_j [δ_{t−1}(j) + log A_jk] + log b_t(k), with the
+    δ_0(k) = log π_k + log e_0(k); δ_t(k) = max_j [δ_{t−1}(j) + log A_jk] + log e_t(k), with the
     arg-max ψ_t(k) kept for backtracking from argmax_k δ_{T−1}(k). Ties go to the lower state.
 
     Returns ``(states, log_prob)``: states (n,) ints in 0 … K−1, in the order of the data, and
     log p(X, Z* | θ) summed over the sequences. ValueError if some sequence has probability 0.
     """
     X, params, lengths = _check_data(X, params, lengths)
-    layout = _Layout(lengths)
+    layout = _Layout(lengths, segment=False)
     states, log_probs = _viterbi(layout, params.initial, params.transitions,
                                  _log_emissions(layout.pad(X), params))
     if not np.all(np.isfinite(log_probs)):
@@ -740,7 +876,7 @@ def sample(params, lengths, random_state=None):
         lengths = [check_int(lengths, "lengths", minimum=1)]
     lengths = check_lengths(lengths, None)
     rng = check_random_state(random_state)
-    layout = _Layout(lengths)
+    layout = _Layout(lengths, segment=False)
     cumulative_transitions = np.cumsum(params.transitions, axis=1)
     states = np.zeros((layout.n_times, layout.n_sequences), dtype=np.intp)
     states[0] = _draw(np.cumsum(params.initial)[None], np.zeros(layout.n_sequences, int), rng)

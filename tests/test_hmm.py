@@ -457,3 +457,61 @@ def test_other_public_functions_check_their_arguments():
         hmm.fit(X, 3, init=CAT)
     with pytest.raises(TypeError, match="params"):
         ref.enumerate_paths(X, "params")
+
+
+# --------------------------------------------------------------------------------------------
+# Plotting (Agg): the widget's function draws the decodings of emlib.hmm
+# --------------------------------------------------------------------------------------------
+def test_plot_decoding_draws_the_viterbi_and_posterior_paths():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from emlib.plotting import plot_decoding, plot_hmm_sequence, plot_transitions
+
+    truth = hmm.GaussianHMMParams([0.5, 0.5], hmm.sticky_transitions(2, 0.95), [[0.0], [1.5]],
+                                  [[[1.0]], [[1.0]]])
+    X, states = hmm.sample(truth, 120, random_state=0)
+    top, bottom = plot_decoding(X, truth, true_states=states)
+    path, _ = hmm.viterbi(X, truth)
+    posterior = hmm.e_step(X, truth)[0].argmax(axis=1)
+    lines = {line.get_label(): line for line in bottom.get_lines()}
+    np.testing.assert_array_equal(lines["Viterbi path (scaled)"].get_ydata(), path)
+    decoded = lines[r"posterior decoding $\arg\max_k \gamma_t(k)$"].get_ydata()
+    np.testing.assert_allclose(decoded, posterior + 0.03)
+    switches = int(np.sum(np.diff(path) != 0))
+    assert f"Viterbi: {switches} switches" in top.get_title()
+    assert f"Viterbi {np.mean(path == states):.0%}" in top.get_title()
+    assert bottom.get_xlabel() == "time step $t$" and top.get_ylabel() == "observation"
+    # A stickier chain switches less (the widget's lesson).
+    loose = hmm.GaussianHMMParams([0.5, 0.5], hmm.sticky_transitions(2, 0.5), truth.means,
+                                  truth.covariances)
+    assert np.sum(np.diff(hmm.viterbi(X, loose)[0]) != 0) > switches
+    ax = plot_transitions(truth.transitions, labels=["low", "high"])
+    assert [t.get_text() for t in ax.texts] == ["0.95", "0.05", "0.05", "0.95"]
+    ax = plot_hmm_sequence(X, truth, states, ax=plt.figure().gca())
+    assert len(ax.collections) == 2
+    with pytest.raises(ValueError, match="true_states"):
+        plot_decoding(X, truth, true_states=states[:-1])
+    with pytest.raises(TypeError, match="params"):
+        plot_decoding(X, "params")
+    with pytest.raises(ValueError, match="state"):
+        plot_decoding(X, truth, state=2)
+    with pytest.raises(ValueError, match="transitions"):
+        plot_transitions([[0.5, 0.6], [0.5, 0.5]])
+    plt.close("all")
+
+
+def test_bench_hmm_quick_runs_and_agrees_with_hmmlearn():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_hmm.py"
+    output = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True,
+                            text=True, check=True, timeout=300).stdout
+    rows = [line.split() for line in output.splitlines()[1:] if line.strip()]
+    assert len(rows) == 8, output
+    for row in rows:
+        assert float(row[-1]) < 1e-8, f"emlib and hmmlearn disagree: {row}"
