@@ -261,3 +261,74 @@ def test_every_check_statement_has_a_mutant():
                for index, (statement, assigns) in enumerate(statements(check_id))
                if not assigns and (check_id, index) not in covered]
     assert not missing, f"notebook checks no test shows failing: {missing}"
+
+
+# --------------------------------------------------------------------------------------------
+# The exercise set: each hidden test catches a typical mistake
+# --------------------------------------------------------------------------------------------
+SOLUTION = NOTEBOOK.parents[1] / "solutions" / "07_hidden_markov_models.ipynb"
+EXERCISE = {cell.metadata["nbgrader"]["grade_id"]: cell.source
+            for cell in nbformat.read(SOLUTION, as_version=4).cells if cell.cell_type == "code"}
+ANSWERS = ["setup", "forward", "backward", "m-step", "baum-welch"]
+
+EXERCISE_MUTANTS = [
+    ("unscaled forward pass, normalised only for output (underflows on 5,000 rolls)",
+     "forward-test",
+     [("forward", "prediction = f_hat[t] @ transitions", "prediction = unnormalised @ transitions"),
+      ("forward", "log_scales[t] = np.log(c)",
+       "log_scales[t] = np.log(c) - (np.log(previous) if t else 0.0); previous = c")]),
+    ("transitions applied as A @ f", "forward-test",
+     [("forward", "prediction = f_hat[t] @ transitions", "prediction = transitions @ f_hat[t]")]),
+    ("ξ not divided by c_{t+1}", "backward-test",
+     [("backward", "e[1:] * b_hat[1:] / np.exp(log_scales[1:])[:, None]", "e[1:] * b_hat[1:]")]),
+    ("ξ with its axes swapped", "backward-test",
+     [("backward", "f_hat[:-1, :, None] * np.asarray(transitions)[None] * weighted[:, None, :]",
+       "f_hat[:-1, None, :] * np.asarray(transitions)[None] * weighted[:, :, None]")]),
+    ("ξ pairing f̂_t with e_t (off by one)", "backward-test",
+     [("backward", "weighted = e[1:] * b_hat[1:]", "weighted = e[:-1] * b_hat[1:]")]),
+    ("backward pass with Aᵀ", "backward-test",
+     [("backward", "b_hat[t] = transitions @ (", "b_hat[t] = np.transpose(transitions) @ (")]),
+    ("transition counts normalised over columns", "m-step-test",
+     [("m-step", "counts / counts.sum(axis=1, keepdims=True)", "counts / counts.sum(axis=0, keepdims=True)")]),
+    ("π from every γ_t", "m-step-test",
+     [("m-step", "new_initial = resp[0]", "new_initial = resp.mean(axis=0)")]),
+    ("emissions counted with the symbols that occur only", "m-step-test",
+     [("m-step", "np.eye(n_symbols)[x]", "np.eye(int(np.max(x)) + 1)[x]")]),
+    ("log-likelihood history without the start", "baum-welch-test",
+     [("baum-welch", "log_likelihoods = [forward(x, *params)[1].sum()]", "log_likelihoods = []")]),
+    ("one iteration too few", "baum-welch-test",
+     [("baum-welch", "for _ in range(n_iter):", "for _ in range(n_iter - 1):")]),
+]
+
+
+def _run_exercise(edits, test_id, *, visible_only=False):
+    namespace = {}
+    for grade_id in ANSWERS:
+        source = EXERCISE[grade_id]
+        for target, old, new in edits:
+            if target == grade_id:
+                assert old in source, f"mutant edit {old!r} not found in {grade_id!r}"
+                source = source.replace(old, new)
+        _execute(source, grade_id, namespace)
+    test = EXERCISE[test_id]
+    _execute(test.split("### BEGIN HIDDEN TESTS")[0] if visible_only else test, test_id, namespace)
+
+
+def test_the_exercise_solution_passes_its_tests_in_process():
+    for test_id in ("forward-test", "backward-test", "m-step-test", "baum-welch-test"):
+        _run_exercise([], test_id)
+
+
+@pytest.mark.parametrize("name, test_id, edits", EXERCISE_MUTANTS,
+                         ids=[m[0] for m in EXERCISE_MUTANTS])
+def test_exercise_tests_catch_a_typical_mistake(name, test_id, edits):
+    with pytest.raises(AssertionError):
+        _run_exercise(edits, test_id)
+
+
+def test_the_unscaled_forward_pass_passes_the_visible_test_and_fails_a_hidden_one():
+    """What the hidden long sequence is for: 300 rolls do not underflow yet."""
+    edits = EXERCISE_MUTANTS[0][2]
+    _run_exercise(edits, "forward-test", visible_only=True)
+    with pytest.raises(AssertionError, match="5,000 rolls"):
+        _run_exercise(edits, "forward-test")
