@@ -610,7 +610,8 @@ def _m_step(statistics, params, reg_covar):
     empty = counts < _EMPTY
     safe = np.where(empty, 1.0, counts)
     means = statistics.sums / safe[:, None]                                   # μ_k
-    covariances = statistics.outer_sums / safe[:, None, None] - means[:, :, None] * means[:, None, :]
+    covariances = (statistics.outer_sums / safe[:, None, None]
+                   - means[:, :, None] * means[:, None, :])
     covariances = 0.5 * (covariances + covariances.transpose(0, 2, 1))        # Σ_k, symmetric
     covariances += reg_covar * np.eye(params.n_features)
     means = np.where(empty[:, None], params.means, means)

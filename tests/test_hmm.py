@@ -346,7 +346,8 @@ def test_fit_random_start_is_reproducible_and_finds_the_loaded_die():
     b = hmm.fit(X, 2, random_state=2, **kwargs)
     assert np.array_equal(a.objectives, b.objectives) and a.converged
     loaded = int(np.argmax(a.params.emissions[:, 5]))
-    assert a.params.emissions[loaded, 5] > 0.4 and abs(a.params.emissions[1 - loaded, 5] - 1 / 6) < 0.03
+    assert a.params.emissions[loaded, 5] > 0.4
+    assert abs(a.params.emissions[1 - loaded, 5] - 1 / 6) < 0.03
     other = hmm.fit(X, 2, random_state=3, **kwargs)       # the other labelling, same maximum
     ref.check_same_params(other.params, a.params, atol=1e-3, permute=True)
     assert a.resp.shape == (3000, 2)
@@ -515,3 +516,19 @@ def test_bench_hmm_quick_runs_and_agrees_with_hmmlearn():
     assert len(rows) == 8, output
     for row in rows:
         assert float(row[-1]) < 1e-8, f"emlib and hmmlearn disagree: {row}"
+
+
+def test_geyser_is_the_mass_sequence_in_time_order():
+    from emlib import datasets
+
+    X = datasets.geyser()
+    assert X.shape == (299, 2) and X.dtype == np.float64
+    np.testing.assert_allclose(X[:3], [[4.0166667, 80.0], [2.15, 71.0], [4.0, 57.0]])
+    X[0, 0] = -1.0                                   # a fresh copy on every call
+    assert datasets.geyser()[0, 0] == pytest.approx(4.0166667)
+    duration, waiting = X[:, 0], X[:, 1]
+    # The waiting time is the one *before* each eruption (MASS >= 7.3-30): it follows the
+    # previous duration closely and the same eruption's only weakly.
+    assert np.corrcoef(waiting[1:], duration[:-1])[0, 1] > 0.85
+    assert np.corrcoef(waiting, duration)[0, 1] < -0.5
+    assert np.sum(duration == 4.0) == 53 and np.sum(duration == 2.0) == 23   # night-time codes

@@ -36,8 +36,9 @@ def make_gaussian(rng):
 
 
 def fit(problem, **kwargs):
-    return hmm.fit(problem["X"], kwargs.pop("n_states", problem["n_states"]),
-                   emissions=problem["emissions"], lengths=kwargs.pop("lengths", problem["lengths"]),
+    n_states = kwargs.pop("n_states", problem["n_states"])
+    lengths = kwargs.pop("lengths", problem["lengths"])
+    return hmm.fit(problem["X"], n_states, emissions=problem["emissions"], lengths=lengths,
                    n_symbols=problem["n_symbols"], **kwargs)
 
 
