@@ -527,13 +527,15 @@ def ampute(X, fraction: float, mechanism: str = "MCAR", *, column: int = 0, driv
 
 @dataclass(frozen=True, eq=False)
 class MechanismEstimates:
-    """Estimates of one column's mean and standard deviation, and of its correlation with the
-    driver column, by each method, averaged over ``n_repeats`` amputations.
+    """Estimates of column 0's mean and standard deviation, and of its correlation with column
+    1, by each method, averaged over ``n_repeats`` samples that each lost entries of column 0.
 
     methods : ("complete data", "complete cases", "mean imputation", "EM").
     mean, std, correlation : (4,) the averages over the repeats, in that order.
-    mean_se, std_se, correlation_se : (4,) their standard errors over the repeats.
-    truth : (3,) mean, std and correlation of the complete data (what every method aims at).
+    mean_se, std_se, correlation_se : (4,) the Monte-Carlo standard errors of those averages.
+    truth : (3,) the mean, standard deviation and correlation of the Gaussian sampled from.
+    sampling_se : (3,) the spread (standard deviation over repeats) of the complete-data
+        estimates: the scale a bias should be compared with.
     mechanism, fraction : the settings.
     """
 
@@ -545,44 +547,57 @@ class MechanismEstimates:
     std_se: np.ndarray
     correlation_se: np.ndarray
     truth: np.ndarray
+    sampling_se: np.ndarray
     mechanism: str
     fraction: float
 
     def bias(self, quantity: str = "mean") -> np.ndarray:
-        """(4,) average estimate minus the complete-data value, per method."""
-        index = {"mean": 0, "std": 1, "correlation": 2}[quantity]
+        """(4,) average estimate minus the true value, per method."""
+        index = _QUANTITIES.index(quantity) if quantity in _QUANTITIES else None
+        if index is None:
+            raise ValueError(f"quantity must be one of {_QUANTITIES}, got {quantity!r}")
         return getattr(self, quantity) - self.truth[index]
 
 
-def _summaries(params: GaussianParams, column: int, driver: int) -> np.ndarray:
+_QUANTITIES = ("mean", "std", "correlation")
+
+
+def _summaries(params: GaussianParams) -> np.ndarray:
     cov = params.covariance
-    return np.array([params.mean[column], np.sqrt(cov[column, column]),
-                     cov[column, driver] / np.sqrt(cov[column, column] * cov[driver, driver])])
+    return np.array([params.mean[0], np.sqrt(cov[0, 0]),
+                     cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1])])
 
 
-def mechanism_estimates(X, mechanism: str = "MAR", fraction: float = 0.4, *, column: int = 0,
-                        driver: int = 1, strength: float = 2.0, n_repeats: int = 100,
+def mechanism_estimates(params: GaussianParams, mechanism: str = "MAR", fraction: float = 0.4,
+                        *, n_samples: int = 200, strength: float = 2.0, n_repeats: int = 100,
                         random_state=0) -> MechanismEstimates:
-    """What complete-case analysis, mean imputation and EM estimate when ``column`` of the
-    complete data X loses ``fraction`` of its entries by ``mechanism`` (see ``ampute``), over
-    ``n_repeats`` amputations: the function behind notebook 06's widget.
+    """What complete-case analysis, mean imputation and EM estimate when column 0 loses
+    ``fraction`` of its entries by ``mechanism`` (see ``ampute``; MAR is driven by column 1):
+    over ``n_repeats`` fresh samples of ``n_samples`` rows from the bivariate Gaussian
+    ``params``. The function behind notebook 06's widget.
 
-    Returns MechanismEstimates (mean, standard deviation and correlation with ``driver``).
+    Returns MechanismEstimates (mean, standard deviation and correlation, per method).
     """
-    X = as_float_array(X, "X", ndim=2)
+    if not isinstance(params, GaussianParams):
+        raise TypeError(f"params must be a GaussianParams, got {type(params).__name__}")
+    if params.n_features != 2:
+        raise ValueError(f"params must be bivariate (column 0 loses values, column 1 drives MAR)"
+                         f", but has {params.n_features} features")
+    n_samples = check_int(n_samples, "n_samples", minimum=10)
     n_repeats = check_int(n_repeats, "n_repeats", minimum=2)
     rng = check_random_state(random_state)
-    truth = _summaries(GaussianParams(X.mean(axis=0), np.cov(X.T, bias=True)), column, driver)
     draws = np.empty((n_repeats, 4, 3))
     for r in range(n_repeats):
-        incomplete = ampute(X, fraction, mechanism, column=column, driver=driver,
-                            strength=strength, random_state=rng)
-        draws[r, 0] = truth
-        draws[r, 1] = _summaries(complete_case_estimate(incomplete), column, driver)
-        draws[r, 2] = _summaries(mean_imputation_estimate(incomplete), column, driver)
-        draws[r, 3] = _summaries(fit(incomplete, tol=1e-10, max_iter=5000).params, column,
-                                 driver)
-    average, se = draws.mean(axis=0), draws.std(axis=0, ddof=1) / np.sqrt(n_repeats)
+        X = sample(params, n_samples, random_state=rng)
+        incomplete = ampute(X, fraction, mechanism, column=0, driver=1, strength=strength,
+                            random_state=rng)
+        draws[r, 0] = _summaries(GaussianParams(X.mean(axis=0), np.cov(X.T, bias=True)))
+        draws[r, 1] = _summaries(complete_case_estimate(incomplete))
+        draws[r, 2] = _summaries(mean_imputation_estimate(incomplete))
+        draws[r, 3] = _summaries(fit(incomplete, tol=1e-10, max_iter=5000).params)
+    average, spread = draws.mean(axis=0), draws.std(axis=0, ddof=1)
+    se = spread / np.sqrt(n_repeats)
     return MechanismEstimates(("complete data", "complete cases", "mean imputation", "EM"),
                               average[:, 0], average[:, 1], average[:, 2], se[:, 0], se[:, 1],
-                              se[:, 2], truth, mechanism, float(fraction))
+                              se[:, 2], _summaries(params), spread[0], mechanism,
+                              float(fraction))
