@@ -16,6 +16,7 @@ import numpy as np
 __all__ = [
     "check_close",
     "check_monotone",
+    "check_lower",
     "check_conditional_moments",
     "check_same_gaussian",
     "check_biased",
@@ -49,6 +50,13 @@ def check_monotone(objectives, what: str = "log-likelihood", *, rtol: float = 1e
     if steps.size and steps.min() < floor:
         t = int(np.argmin(steps))
         raise AssertionError(f"{what} fell by {-steps[t]:.3g} from t = {t} to t = {t + 1}")
+
+
+def check_lower(value, bound, what: str, *, margin: float = 0.0) -> None:
+    """value < bound − margin (e.g. a wrong M-step's final log-likelihood below EM's)."""
+    if not float(value) < float(bound) - margin:
+        raise AssertionError(f"{what}: {float(value):.6g} is not below {float(bound):.6g} by "
+                             f"more than {margin:g}")
 
 
 def check_conditional_moments(X, mean, covariance, expected_x, conditional_covariances, *,
