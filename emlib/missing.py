@@ -454,8 +454,12 @@ def complete_case_estimate(X) -> GaussianParams:
     if complete.shape[0] < 2:
         raise ValueError(f"X has {complete.shape[0]} complete rows; complete-case analysis "
                          "needs at least two")
-    return GaussianParams(complete.mean(axis=0), np.cov(complete.T, bias=True).reshape(
-        X.shape[1], X.shape[1]))
+    try:
+        return GaussianParams(complete.mean(axis=0), np.cov(complete.T, bias=True).reshape(
+            X.shape[1], X.shape[1]))
+    except ValueError:
+        raise ValueError(f"the {complete.shape[0]} complete rows of X give a singular covariance"
+                         " (too few of them for the D features)") from None
 
 
 def mean_imputation_estimate(X) -> GaussianParams:
