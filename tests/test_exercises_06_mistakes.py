@@ -1,0 +1,79 @@
+"""Exercise set 06: each typical mistake loses the points of its part (and only those).
+
+The submissions are the solution with one answer replaced by a plausible wrong one: the
+marginal instead of the conditional mean, Σ_mm instead of the Schur complement, an M-step
+without the conditional covariances, PPCA's posterior without the prior's identity, and a rate
+taken as the median over every iteration (rounding noise included).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from emcourse import grade
+
+SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
+NAME = "06_incomplete_data"
+
+MISTAKES = {
+    "marginal-mean": ("conditional", '''def conditional_gaussian(x, mean, cov):
+    x = np.asarray(x, dtype=float)
+    m, o = np.isnan(x), ~np.isnan(x)
+    x_hat, C_full = x.copy(), np.zeros((x.size, x.size))
+    if not m.any():
+        return x_hat, C_full
+    regression = np.linalg.solve(cov[np.ix_(o, o)], cov[np.ix_(o, m)]).T
+    x_hat[m] = mean[m]
+    C_full[np.ix_(m, m)] = cov[np.ix_(m, m)] - regression @ cov[np.ix_(o, m)]
+    return x_hat, C_full'''),
+    "marginal-covariance": ("conditional", '''def conditional_gaussian(x, mean, cov):
+    x = np.asarray(x, dtype=float)
+    m, o = np.isnan(x), ~np.isnan(x)
+    x_hat, C_full = x.copy(), np.zeros((x.size, x.size))
+    if not m.any():
+        return x_hat, C_full
+    regression = np.linalg.solve(cov[np.ix_(o, o)], cov[np.ix_(o, m)]).T
+    x_hat[m] = mean[m] + regression @ (x[o] - mean[o])
+    C_full[np.ix_(m, m)] = cov[np.ix_(m, m)]
+    return x_hat, C_full'''),
+    "m-step-without-C": ("m-step", '''def m_step(x_hats, C_fulls):
+    mean = x_hats.mean(axis=0)
+    return mean, x_hats.T @ x_hats / len(x_hats) - np.outer(mean, mean)'''),
+    "posterior-without-prior": ("ppca", '''def ppca_e_step(X, mean, W, sigma2):
+    G = np.linalg.inv(W.T @ W / sigma2)
+    return (X - mean) @ W @ G / sigma2, G'''),
+    "rate-over-all-iterations": ("rate", '''def convergence_rate(iterates, fixed_point):
+    errors = np.linalg.norm(np.asarray(iterates) - fixed_point, axis=1)
+    return float(np.median(errors[1:] / errors[:-1]))'''),
+}
+# The answer cells whose tests a mistake must fail (the E-step's errors also break the M-step
+# test, which runs EM with the student's E-step).
+LOSES = {"conditional": {"conditional-test", "m-step-test"}, "m-step": {"m-step-test"},
+         "ppca": {"ppca-test"}, "rate": {"rate-test"}}
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    solution = nbformat.read(SOLUTIONS / f"{NAME}.ipynb", as_version=4)
+    paths = []
+    for mistake, (grade_id, source) in MISTAKES.items():
+        submission = copy.deepcopy(solution)
+        for cell in submission.cells:
+            if cell.metadata["nbgrader"]["grade_id"] == grade_id:
+                cell.source = source
+        folder = tmp_path_factory.mktemp(mistake)
+        nbformat.write(submission, folder / f"{NAME}.ipynb")
+        paths.append(folder / f"{NAME}.ipynb")
+    return dict(zip(MISTAKES, grade.grade(paths, SOLUTIONS, timeout=120, jobs=2)))
+
+
+@pytest.mark.parametrize("mistake", list(MISTAKES))
+def test_the_mistake_loses_exactly_its_parts(reports, mistake):
+    report = reports[mistake]
+    assert report.error is None, report.error
+    lost = {c.grade_id for c in report.cells if c.points < c.max_points}
+    assert lost == LOSES[MISTAKES[mistake][0]], f"{mistake}: lost {lost}"
