@@ -29,6 +29,7 @@ __all__ = [
     "check_vocabulary",
     "check_data_with_missing",
     "check_covariance",
+    "check_params",
 ]
 
 
@@ -271,3 +272,13 @@ def check_covariance(covariance, name: str = "covariance", n_features: int | Non
     if np.min(np.diag(chol) ** 2 / np.diag(covariance)) <= 10 * d * np.finfo(float).eps:
         raise ValueError(f"{name} is singular to working precision")
     return 0.5 * (covariance + covariance.T)
+
+
+def check_params(params, cls: type, n_features: int, name: str = "params", hint: str = ""):
+    """``params`` unchanged if it is a ``cls`` whose ``n_features`` matches the data's; a
+    TypeError or ValueError naming ``name`` otherwise."""
+    check_instance(params, cls, name, hint)
+    if params.n_features != n_features:
+        raise ValueError(f"{name} has {params.n_features} features but X has {n_features} "
+                         "columns; they must match")
+    return params

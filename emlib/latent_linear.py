@@ -40,7 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-from ._validation import (as_float_array, check_data_matrix, check_int, check_random_state)
+from ._validation import (as_float_array, check_data_matrix, check_int, check_params,
+                          check_random_state)
 from .em import EMResult, SufficientStatistics, check_em_arguments, run
 
 __all__ = [
@@ -127,13 +128,7 @@ def _check_noise(noise) -> str:
 
 
 def _check_params(params, n_features: int, name: str = "params") -> LatentLinearParams:
-    if not isinstance(params, LatentLinearParams):
-        raise TypeError(f"{name} must be a LatentLinearParams(mean, loadings, noise_variance), "
-                        f"got {type(params).__name__}")
-    if params.n_features != n_features:
-        raise ValueError(f"{name} has {params.n_features} features but X has {n_features} "
-                         "columns; they must match")
-    return params
+    return check_params(params, LatentLinearParams, n_features, name, "(mean, loadings, noise_variance)")
 
 
 def _check_X(X) -> np.ndarray:

@@ -48,7 +48,7 @@ from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from scipy.optimize import minimize
 
 from ._validation import (as_float_array, check_covariance, check_data_with_missing, check_int,
-                          check_random_state, check_real)
+                          check_params, check_random_state, check_real)
 from .em import EMResult, SufficientStatistics, check_em_arguments, run
 
 __all__ = [
@@ -117,13 +117,7 @@ class GaussianStatistics(SufficientStatistics):
 
 
 def _check_params(params, n_features: int, name: str = "params") -> GaussianParams:
-    if not isinstance(params, GaussianParams):
-        raise TypeError(f"{name} must be a GaussianParams(mean, covariance), got "
-                        f"{type(params).__name__}")
-    if params.n_features != n_features:
-        raise ValueError(f"{name} has {params.n_features} features but X has {n_features} "
-                         "columns; they must match")
-    return params
+    return check_params(params, GaussianParams, n_features, name, "(mean, covariance)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -379,9 +373,7 @@ def fit(X, *, init: GaussianParams | None = None, max_iter: int = 1000, tol: flo
     for pattern in model.patterns:
         expected_x[pattern.rows] = _pattern_moments(pattern, result.params.mean,
                                                     result.params.covariance)[0]
-    fields_ = {name: getattr(result, name) for name in
-               ("params", "objectives", "objective_name", "n_iter", "converged", "statistics")}
-    return MissingGaussianResult(**fields_, expected_x=expected_x, n_em_steps=n_em_steps)
+    return result.extend(MissingGaussianResult, expected_x=expected_x, n_em_steps=n_em_steps)
 
 
 # --------------------------------------------------------------------------------------------

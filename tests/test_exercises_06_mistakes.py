@@ -19,27 +19,24 @@ from emcourse import grade
 SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 NAME = "06_incomplete_data"
 
+CONDITIONAL = """def conditional_gaussian(x, mean, cov):
+    x = np.asarray(x, dtype=float)
+    m, o = np.isnan(x), ~np.isnan(x)
+    x_hat, C_full = x.copy(), np.zeros((x.size, x.size))
+    if not m.any():
+        return x_hat, C_full
+    regression = np.linalg.solve(cov[np.ix_(o, o)], cov[np.ix_(o, m)]).T
+    x_hat[m] = {mean}
+    C_full[np.ix_(m, m)] = {covariance}
+    return x_hat, C_full"""
+RIGHT_MEAN = "mean[m] + regression @ (x[o] - mean[o])"
+RIGHT_COVARIANCE = "cov[np.ix_(m, m)] - regression @ cov[np.ix_(o, m)]"
+
 MISTAKES = {
-    "marginal-mean": ("conditional", '''def conditional_gaussian(x, mean, cov):
-    x = np.asarray(x, dtype=float)
-    m, o = np.isnan(x), ~np.isnan(x)
-    x_hat, C_full = x.copy(), np.zeros((x.size, x.size))
-    if not m.any():
-        return x_hat, C_full
-    regression = np.linalg.solve(cov[np.ix_(o, o)], cov[np.ix_(o, m)]).T
-    x_hat[m] = mean[m]
-    C_full[np.ix_(m, m)] = cov[np.ix_(m, m)] - regression @ cov[np.ix_(o, m)]
-    return x_hat, C_full'''),
-    "marginal-covariance": ("conditional", '''def conditional_gaussian(x, mean, cov):
-    x = np.asarray(x, dtype=float)
-    m, o = np.isnan(x), ~np.isnan(x)
-    x_hat, C_full = x.copy(), np.zeros((x.size, x.size))
-    if not m.any():
-        return x_hat, C_full
-    regression = np.linalg.solve(cov[np.ix_(o, o)], cov[np.ix_(o, m)]).T
-    x_hat[m] = mean[m] + regression @ (x[o] - mean[o])
-    C_full[np.ix_(m, m)] = cov[np.ix_(m, m)]
-    return x_hat, C_full'''),
+    "marginal-mean": ("conditional", CONDITIONAL.format(mean="mean[m]",
+                                                        covariance=RIGHT_COVARIANCE)),
+    "marginal-covariance": ("conditional", CONDITIONAL.format(mean=RIGHT_MEAN,
+                                                              covariance="cov[np.ix_(m, m)]")),
     "m-step-without-C": ("m-step", '''def m_step(x_hats, C_fulls):
     mean = x_hats.mean(axis=0)
     return mean, x_hats.T @ x_hats / len(x_hats) - np.outer(mean, mean)'''),

@@ -371,26 +371,26 @@ def test_rate_check_fails_when_the_rate_is_measured_from_log_likelihood_incremen
 class UnguardedSquarem(convergence.SquaremModel):
     """Wrong: SQUAREM that accepts every extrapolation (no safeguard)."""
 
-    def m_step(self, statistics, params):
-        model = self.model
+    def two_steps(self, statistics, params):
+        """θ₁, θ₂ and the vectors v₀, r = θ₁ − θ₀, v = θ₂ − 2θ₁ + θ₀."""
         theta1 = self._em_step(statistics, params)
-        theta2 = self._em_step(model.e_step(theta1)[0], theta1)
-        v0, v1, v2 = (model.params_to_vector(p) for p in (params, theta1, theta2))
-        r, v = v1 - v0, v2 - 2 * v1 + v0
+        theta2 = self._em_step(self.model.e_step(theta1)[0], theta1)
+        v0, v1, v2 = (self.model.params_to_vector(p) for p in (params, theta1, theta2))
+        return theta2, v0, v1 - v0, v2 - 2 * v1 + v0
+
+    def m_step(self, statistics, params):
+        _, v0, r, v = self.two_steps(statistics, params)
         alpha = min(-np.linalg.norm(r) / max(np.linalg.norm(v), 1e-300), -1.0)
-        return model.params_from_vector(v0 - 2 * alpha * r + alpha**2 * v)
+        return self.model.params_from_vector(v0 - 2 * alpha * r + alpha**2 * v)
 
 
-class ReversedSquarem(convergence.SquaremModel):
+class ReversedSquarem(UnguardedSquarem):
     """Wrong: the extrapolation with the sign of α flipped — it always fails the safeguard and
     falls back to two EM steps, so nothing is gained."""
 
     def m_step(self, statistics, params):
         model = self.model
-        theta1 = self._em_step(statistics, params)
-        theta2 = self._em_step(model.e_step(theta1)[0], theta1)
-        v0, v1, v2 = (model.params_to_vector(p) for p in (params, theta1, theta2))
-        r, v = v1 - v0, v2 - 2 * v1 + v0
+        theta2, v0, r, v = self.two_steps(statistics, params)
         alpha = np.linalg.norm(r) / max(np.linalg.norm(v), 1e-300)      # wrong sign
         try:
             candidate = model.params_from_vector(v0 - 2 * alpha * r + alpha**2 * v)
