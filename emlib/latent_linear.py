@@ -132,8 +132,6 @@ def _check_params(params, n_features: int, name: str = "params") -> LatentLinear
 
 
 def _check_X(X) -> np.ndarray:
-    if np.asarray(X).dtype == bool:
-        raise TypeError("X must hold numbers, not booleans")
     X = check_data_matrix(X)
     if X.shape[0] < 2:
         raise ValueError(f"X has {X.shape[0]} row; at least two are needed")

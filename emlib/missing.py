@@ -491,8 +491,6 @@ def ampute(X, fraction: float, mechanism: str = "MCAR", *, column: int = 0, driv
     Parameters: X (N, D) complete; fraction in [0, 1); mechanism one of ``MECHANISMS``; column,
     driver distinct column indices; strength >= 0; random_state None, int or Generator.
     """
-    if np.asarray(X).dtype == bool:
-        raise TypeError("X must hold numbers, not booleans")
     X = as_float_array(X, "X", ndim=2, copy=True)
     fraction = check_real(fraction, "fraction", minimum=0.0)
     if fraction >= 1.0:
