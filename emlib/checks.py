@@ -28,9 +28,25 @@ __all__ = [
 ]
 
 
+def _numbers(value, name: str) -> np.ndarray:
+    """``value`` as a float array (NaN allowed: a check fails on it), or a TypeError naming it."""
+    if isinstance(value, (str, bytes)) or np.asarray(value).dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be real numbers, got {type(value).__name__}")
+    return np.asarray(value, dtype=float)
+
+
+def _method_and_quantity(estimates, method: str, quantity: str) -> tuple[int, int]:
+    if method not in estimates.methods:
+        raise ValueError(f"method must be one of {estimates.methods}, got {method!r}")
+    quantities = ("mean", "std", "correlation")
+    if quantity not in quantities:
+        raise ValueError(f"quantity must be one of {quantities}, got {quantity!r}")
+    return estimates.methods.index(method), quantities.index(quantity)
+
+
 def check_close(actual, expected, what: str, *, rtol: float = 1e-7, atol: float = 0.0) -> None:
     """|actual − expected| <= atol + rtol·|expected| everywhere (shapes equal)."""
-    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    actual, expected = _numbers(actual, "actual"), _numbers(expected, "expected")
     if actual.shape != expected.shape:
         raise AssertionError(f"{what}: shape {actual.shape}, expected {expected.shape}")
     if not np.all(np.abs(actual - expected) <= atol + rtol * np.abs(expected)):
@@ -108,8 +124,7 @@ def check_biased(estimates, method: str, quantity: str = "mean", *,
     """``method``'s average estimate misses the truth by more than ``min_sampling_se`` of the
     complete-data estimate's spread and by more than ``min_mc_se`` Monte-Carlo standard errors
     (``estimates``: an ``emlib.missing.MechanismEstimates``)."""
-    index = estimates.methods.index(method)
-    q = ("mean", "std", "correlation").index(quantity)
+    index, q = _method_and_quantity(estimates, method, quantity)
     bias = estimates.bias(quantity)[index]
     mc_se = getattr(estimates, f"{quantity}_se")[index]
     if not (abs(bias) > min_sampling_se * estimates.sampling_se[q] and abs(bias) > min_mc_se * mc_se):
@@ -123,8 +138,7 @@ def check_unbiased(estimates, method: str, quantity: str = "mean", *, max_mc_se:
                    max_sampling_se: float = 0.2) -> None:
     """``method``'s average estimate is within ``max_mc_se`` Monte-Carlo standard errors of the
     truth, and within ``max_sampling_se`` of the complete-data estimate's spread."""
-    index = estimates.methods.index(method)
-    q = ("mean", "std", "correlation").index(quantity)
+    index, q = _method_and_quantity(estimates, method, quantity)
     bias = estimates.bias(quantity)[index]
     mc_se = getattr(estimates, f"{quantity}_se")[index]
     if not (abs(bias) <= max_mc_se * mc_se or abs(bias) <= 1e-12) \

@@ -434,6 +434,17 @@ def test_acceleration_check_fails_without_the_safeguard(digits):
     checks.check_acceleration(plain, guarded, vector(plain.params), vector(guarded.params),
                               atol=1e-3, max_cost_ratio=0.5)
     unguarded = _run(UnguardedSquarem, model, start, tol=1e-12)
+    with pytest.raises(AssertionError, match="fell"):                  # the notebook's FA check
+        checks.check_monotone(unguarded.objectives, rtol=1e-13)
     with pytest.raises(AssertionError, match="fell"):
         checks.check_acceleration(plain, unguarded, vector(plain.params),
                                   vector(unguarded.params), atol=1e-2, max_cost_ratio=1.0)
+
+
+def test_checks_reject_bad_arguments(study):
+    with pytest.raises(TypeError, match="actual"):
+        checks.check_close("1.0", 1.0, "x")
+    with pytest.raises(ValueError, match="method"):
+        checks.check_biased(study["MAR"], "multiple imputation")
+    with pytest.raises(ValueError, match="quantity"):
+        checks.check_unbiased(study["MAR"], "EM", "median")

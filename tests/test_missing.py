@@ -132,6 +132,8 @@ GOOD_PARAMS = problem(0)[1]
     (np.array([[1.0, np.inf], [2.0, 3.0]]), ValueError, "finite"),
     (np.array([[1.0, np.nan], [2.0, np.nan]]), ValueError, "no observed value"),
     (np.zeros((0, 2)), ValueError, "empty"),
+    (np.ma.masked_array(np.ones((3, 2)), mask=[[0, 1], [0, 0], [0, 0]]), TypeError, "masked"),
+    (np.array([[1.0, None], [2.0, 3.0]], dtype=object), TypeError, "objects"),
 ])
 def test_bad_data(X, error, name):
     with pytest.raises(error, match=name):
