@@ -193,7 +193,7 @@ def twin(air):
 
 @pytest.fixture(scope="module")
 def study(twin):
-    return {m: missing.mechanism_estimates(twin, m, 0.4, n_samples=153, n_repeats=100,
+    return {m: missing.mechanism_estimates(twin, m, 0.4, n_samples=153, n_repeats=60,
                                            random_state=0) for m in missing.MECHANISMS}
 
 
