@@ -32,23 +32,27 @@ CONDITIONAL = """def conditional_gaussian(x, mean, cov):
 RIGHT_MEAN = "mean[m] + regression @ (x[o] - mean[o])"
 RIGHT_COVARIANCE = "cov[np.ix_(m, m)] - regression @ cov[np.ix_(o, m)]"
 
-MISTAKES = {
-    "marginal-mean": ("conditional", CONDITIONAL.format(mean="mean[m]",
-                                                        covariance=RIGHT_COVARIANCE)),
-    "marginal-covariance": ("conditional", CONDITIONAL.format(mean=RIGHT_MEAN,
-                                                              covariance="cov[np.ix_(m, m)]")),
-    "m-step-without-C": ("m-step", '''def m_step(x_hats, C_fulls):
-    mean = x_hats.mean(axis=0)
-    return mean, x_hats.T @ x_hats / len(x_hats) - np.outer(mean, mean)'''),
-    "posterior-without-prior": ("ppca", '''def ppca_e_step(X, mean, W, sigma2):
+POSTERIOR_WITHOUT_PRIOR = '''def ppca_e_step(X, mean, W, sigma2):
     G = np.linalg.inv(W.T @ W / sigma2)
-    return (X - mean) @ W @ G / sigma2, G'''),
-    "rate-over-all-iterations": ("rate", '''def convergence_rate(iterates, fixed_point):
+    return (X - mean) @ W @ G / sigma2, G'''
+RATE_OVER_ALL_ITERATIONS = '''def convergence_rate(iterates, fixed_point):
     errors = np.linalg.norm(np.asarray(iterates) - fixed_point, axis=1)
-    return float(np.median(errors[1:] / errors[:-1]))'''),
+    return float(np.median(errors[1:] / errors[:-1]))'''
+M_STEP_WITHOUT_C = '''def m_step(x_hats, C_fulls):
+    mean = x_hats.mean(axis=0)
+    return mean, x_hats.T @ x_hats / len(x_hats) - np.outer(mean, mean)'''
+
+# One submission per row; the parts are graded independently (except that the M-step test runs
+# EM with the student's E-step), so mistakes in separate parts can share a submission.
+SUBMISSIONS = {
+    "marginal-mean, posterior-without-prior, rate-over-all-iterations": {
+        "conditional": CONDITIONAL.format(mean="mean[m]", covariance=RIGHT_COVARIANCE),
+        "ppca": POSTERIOR_WITHOUT_PRIOR, "rate": RATE_OVER_ALL_ITERATIONS},
+    "marginal-covariance": {
+        "conditional": CONDITIONAL.format(mean=RIGHT_MEAN, covariance="cov[np.ix_(m, m)]")},
+    "m-step-without-C": {"m-step": M_STEP_WITHOUT_C},
 }
-# The answer cells whose tests a mistake must fail (the E-step's errors also break the M-step
-# test, which runs EM with the student's E-step).
+# The tests a wrong answer must fail (an E-step mistake also breaks the M-step test).
 LOSES = {"conditional": {"conditional-test", "m-step-test"}, "m-step": {"m-step-test"},
          "ppca": {"ppca-test"}, "rate": {"rate-test"}}
 
@@ -57,20 +61,20 @@ LOSES = {"conditional": {"conditional-test", "m-step-test"}, "m-step": {"m-step-
 def reports(tmp_path_factory):
     solution = nbformat.read(SOLUTIONS / f"{NAME}.ipynb", as_version=4)
     paths = []
-    for mistake, (grade_id, source) in MISTAKES.items():
+    for index, answers in enumerate(SUBMISSIONS.values()):
         submission = copy.deepcopy(solution)
         for cell in submission.cells:
-            if cell.metadata["nbgrader"]["grade_id"] == grade_id:
-                cell.source = source
-        folder = tmp_path_factory.mktemp(mistake)
+            cell.source = answers.get(cell.metadata["nbgrader"]["grade_id"], cell.source)
+        folder = tmp_path_factory.mktemp(f"submission{index}")
         nbformat.write(submission, folder / f"{NAME}.ipynb")
         paths.append(folder / f"{NAME}.ipynb")
-    return dict(zip(MISTAKES, grade.grade(paths, SOLUTIONS, timeout=120, jobs=2)))
+    return dict(zip(SUBMISSIONS, grade.grade(paths, SOLUTIONS, timeout=120, jobs=2)))
 
 
-@pytest.mark.parametrize("mistake", list(MISTAKES))
-def test_the_mistake_loses_exactly_its_parts(reports, mistake):
-    report = reports[mistake]
+@pytest.mark.parametrize("submission", list(SUBMISSIONS))
+def test_each_mistake_loses_exactly_its_parts(reports, submission):
+    report = reports[submission]
     assert report.error is None, report.error
     lost = {c.grade_id for c in report.cells if c.points < c.max_points}
-    assert lost == LOSES[MISTAKES[mistake][0]], f"{mistake}: lost {lost}"
+    expected = set().union(*(LOSES[grade_id] for grade_id in SUBMISSIONS[submission]))
+    assert lost == expected, f"{submission}: lost {lost}, expected {expected}"
