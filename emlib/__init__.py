@@ -17,7 +17,11 @@ Modules (one concept each; import the one you need, e.g. ``from emlib import gmm
 - ``emlib.topics`` — EM for topic models on sparse counts (ML, MAP, hard EM), fold-in,
   perplexity, ``sample_corpus``.
 - ``emlib.plotting`` — every picture (the only module that imports matplotlib), one submodule per
-  subject: ``mixtures``, ``bounds``, ``topics``, ``maxent``.
+  subject: ``mixtures``, ``bounds``, ``topics``, ``maxent``, ``missing``.
+- ``emlib.missing`` — EM for a Gaussian with missing values, the direct maximiser, MCAR/MAR/MNAR.
+- ``emlib.latent_linear`` — probabilistic PCA and factor analysis by EM.
+- ``emlib.convergence`` — the EM map's Jacobian, the measured rate, SQUAREM on the driver.
+- ``emlib.checks`` — the checks behind notebook 06's asserts.
 """
 
 __version__ = "0.1.0"
