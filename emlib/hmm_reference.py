@@ -12,7 +12,9 @@ Lecture 07, its exercises and the tests check an HMM implementation (the reader'
 * ``hmmlearn_fit`` — hmmlearn's Baum–Welch (compiled forward–backward) from the same θ^(0),
   nothing re-initialised.
 
-Each ``check_*`` function raises ``AssertionError`` with a message that says what disagrees,
+Each ``check_*`` function raises ``AssertionError`` with a message that says what disagrees
+(that the log-likelihood never decreases is ``emlib.checks.check_monotone``, shared with
+notebook 06),
 so a notebook cell can call it and a test can show it failing on a plausible wrong version
 (ξ not normalised, an off-by-one between the forward and backward messages, ξ summed over the
 wrong axis, an unscaled forward pass that underflows, ...).
@@ -39,7 +41,6 @@ __all__ = [
     "check_posteriors",
     "check_viterbi",
     "check_log_likelihood",
-    "check_never_decreases",
     "check_same_params",
     "check_transition_frequencies",
     "check_mixture_as_hmm",
@@ -281,18 +282,6 @@ def check_log_likelihood(X, params, value, *, lengths=None, rtol: float = 1e-12)
         raise AssertionError(f"log p(X) = {value!r}, but the log-space forward pass gives "
                              f"{reference!r} (difference {value - reference:.3g})")
     return reference
-
-
-def check_never_decreases(objectives, *, rtol: float = 1e-10) -> None:
-    """AssertionError if the sequence of log-likelihoods falls anywhere by more than rounding
-    (rtol · max |value|); EM never lowers it."""
-    objectives = as_float_array(objectives, "objectives", ndim=1)
-    steps = np.diff(objectives)
-    floor = -rtol * max(1.0, float(np.max(np.abs(objectives))))
-    if steps.size and steps.min() < floor:
-        t = int(np.argmin(steps))
-        raise AssertionError(f"the log-likelihood fell from {objectives[t]:.10g} at t = {t} to "
-                             f"{objectives[t + 1]:.10g} at t = {t + 1}: not an EM step")
 
 
 def check_same_params(params, reference, *, atol: float = 1e-8, permute: bool = False) -> None:
