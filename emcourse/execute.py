@@ -53,8 +53,10 @@ GRACE = 3.0
 STARTUP_TIMEOUT = 60.0
 # Seconds to wait for a finished cell's last output after its reply.
 IOPUB_GRACE = 2.0
-# Characters of output stored per cell.
+# Characters of output stored per cell (and sent by the kernel, which caps it too).
 OUTPUT_LIMIT = 100_000
+# Messages the grader's sockets queue before zmq drops output (a reply is never dropped).
+RECEIVE_QUEUE = 64
 # The files of emcourse the kernel needs; the rest of the grader stays out of the sandbox.
 _KERNEL_FILES = ("testing.py", "kernel.py")
 _LAUNCHER = "import sys\nfrom emcourse.kernel import main\n\nmain(sys.argv[1:])\n"
@@ -125,7 +127,8 @@ def kernel_environment(hidden) -> dict[str, str]:
 class Sandbox:
     """A temporary folder holding what the grading kernel may see (see the module docstring)."""
 
-    def __init__(self, course_root, hidden, preload, notebook_name: str, notebook_bytes: bytes):
+    def __init__(self, course_root, hidden, preload, notebook_name: str, notebook_bytes: bytes,
+                 output_limit: int = OUTPUT_LIMIT):
         self.root = Path(tempfile.mkdtemp(prefix="emcourse-grade-"))
         lib, self.work = self.root / "lib", self.root / "work"
         (lib / "emcourse").mkdir(parents=True)
@@ -141,7 +144,8 @@ class Sandbox:
         (self.work / notebook_name).write_bytes(notebook_bytes)   # the student's own copy
         self.config = self.root / "config.json"
         self.config.write_text(json.dumps({"hide": [str(p) for p in hidden],
-                                           "preload": sorted(preload)}), encoding="utf-8")
+                                           "preload": sorted(preload),
+                                           "output_limit": output_limit}), encoding="utf-8")
         spec_dir = self.root / "kernels" / KERNEL_NAME
         spec_dir.mkdir(parents=True)
         (spec_dir / "kernel.json").write_text(json.dumps({
@@ -153,7 +157,11 @@ class Sandbox:
 
     def kernel_manager(self) -> KernelManager:
         specs = KernelSpecManager(kernel_dirs=[str(self.root / "kernels")], ensure_native_kernel=False)
-        return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs, log=_LOG)
+        # few queued messages per socket: a flood of output beyond them is dropped by zmq, not kept
+        context = zmq.Context()
+        context.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE)
+        return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs, log=_LOG,
+                             context=context)
 
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -230,6 +238,7 @@ class _Kernel:
             self.kc.stop_channels()
         finally:
             self.km.shutdown_kernel(now=True)
+            self.km.context.destroy(linger=0)
 
     def run_cell(self, source: str, metadata: dict, deadline: float, limit: int):
         """Run one cell; return (CellRun or None if the kernel had to be ended, what happened)."""

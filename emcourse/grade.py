@@ -396,9 +396,21 @@ def scan_student_cells(assembly: Assembly, exercise: Exercise) -> None:
 
 @dataclass
 class Reference:
-    """What the solution's own run recorded, per test cell: the checks it made (decoded)."""
+    """What the solution's own run recorded, per test cell: the checks it made (decoded); and the
+    run itself, which grading an unchanged copy of the solution reuses."""
 
     checks: dict[str, list[dict]]
+    key: str = ""
+    run: execute.NotebookRun | None = None
+
+
+def assembly_key(assembly: Assembly) -> str:
+    """A digest of what an assembled notebook runs: equal digests run the same cells."""
+    digest = hashlib.sha256()
+    for cell in assembly.nb.cells:
+        digest.update(repr((cell.cell_type, cell.source, sorted(cell.metadata["emcourse"].items())))
+                      .encode())
+    return digest.hexdigest()
 
 
 def _decoded(check: dict) -> dict:
@@ -531,14 +543,20 @@ class Settings:
 
 def run_assembly(assembly: Assembly, exercise: Exercise, settings: Settings, name: str,
                  data: bytes) -> execute.NotebookRun:
-    """Run an assembled notebook in a fresh sandbox; record the kernel's findings in ``assembly``."""
-    sandbox = execute.Sandbox(settings.course_root, settings.hidden, exercise.preload, name, data)
+    """Run an assembled notebook in a fresh sandbox."""
+    sandbox = execute.Sandbox(settings.course_root, settings.hidden, exercise.preload, name, data,
+                              settings.output_limit)
     try:
         run = execute.run(assembly.nb, sandbox, timeout=settings.timeout,
                           notebook_timeout=settings.notebook_timeout,
                           output_limit=settings.output_limit)
     finally:
         sandbox.close()
+    return run
+
+
+def note_findings(assembly: Assembly, run: execute.NotebookRun) -> None:
+    """Add what the kernel reported about each cell of ``run`` to the assembly's notes."""
     for index, cell_run in run.cells.items():
         info = assembly.nb.cells[index].metadata["emcourse"]
         for finding in cell_run.summary.get("findings", []):
@@ -548,7 +566,6 @@ def run_assembly(assembly: Assembly, exercise: Exercise, settings: Settings, nam
                 assembly.flag(label, what)
             else:
                 assembly.notes.append(f"{what} (noticed before cell {info['label']!r})")
-    return run
 
 
 _REFERENCES: dict[tuple, Reference] = {}
@@ -567,6 +584,7 @@ def reference_run(exercise: Exercise, settings: Settings) -> Reference:
             return _REFERENCES[key]
     assembly = assemble(exercise.solution, exercise)
     run = run_assembly(assembly, exercise, settings, f"{exercise.name}.ipynb", text.encode())
+    note_findings(assembly, run)
     grades, _ = score(assembly, exercise, run, None)
     lost = [g.grade_id for g in grades if g.points != g.max_points]
     if lost:
@@ -575,7 +593,7 @@ def reference_run(exercise: Exercise, settings: Settings) -> Reference:
     checks = {gid: [_decoded(c) for c in run.cells[index].summary["checks"]]
               for gid, index in assembly.tests.items()}
     with _REFERENCES_LOCK:
-        _REFERENCES[key] = Reference(checks)
+        _REFERENCES[key] = Reference(checks, assembly_key(assembly), run)
     return _REFERENCES[key]
 
 
@@ -591,7 +609,14 @@ def grade_notebook(submission, report: GradeReport, exercise: Exercise, settings
     try:
         assembly = assemble(submission, exercise)
         scan_student_cells(assembly, exercise)
-        run = run_assembly(assembly, exercise, settings, report.path.name, data)
+        key = assembly_key(assembly)
+        if callable(reference) and key == assembly_key(assemble(exercise.solution, exercise)):
+            reference = reference()   # an unchanged copy of the solution: its run is the reference's
+        if getattr(reference, "key", None) == key and reference.run is not None:
+            run = reference.run
+        else:
+            run = run_assembly(assembly, exercise, settings, report.path.name, data)
+        note_findings(assembly, run)
         ref = reference() if callable(reference) else reference
         report.cells, scoring = score(assembly, exercise, run, ref)
         report.notes = assembly.notes + run.notes + _integrity_notes(assembly, scoring) + report.notes
@@ -773,5 +798,5 @@ def grade(arguments, solutions_dir, timeout: float = DEFAULT_TIMEOUT, jobs: int 
 
 __all__ = ["CellGrade", "GradeReport", "Exercise", "Assembly", "Reference", "Settings",
            "make_exercise", "load_exercises", "canonical_stem", "identify", "assemble",
-           "scan_student_cells", "score", "run_assembly", "reference_run", "grade_notebook",
+           "scan_student_cells", "score", "run_assembly", "note_findings", "reference_run", "assembly_key", "grade_notebook",
            "read_submission", "grade_file", "collect", "load_roster", "grade", "file_hash"]

@@ -224,14 +224,21 @@ class Guard:
         self.stdout, self.stderr = sys.stdout, sys.stderr
         self.checks: list[dict] = []
         self.reported: set[str] = set()
+        self.output_limit, self.written, self.capped = None, 0, False
         self.filename: str | None = None
         self.hidden_lines: set[int] = set()
 
     # -- set-up -----------------------------------------------------------------------------
 
-    def prepare(self, preload) -> None:
-        """Import ``preload``, snapshot the watched modules and the hooks, install the recorder."""
+    def prepare(self, preload, output_limit=None) -> None:
+        """Import ``preload``, snapshot the watched modules and the hooks, install the recorder,
+        and cap what a cell may print at ``output_limit`` characters."""
         import importlib
+
+        self.output_limit = output_limit
+        if output_limit:
+            for stream in (self.stdout, self.stderr):
+                self._cap(stream)
 
         for name in (*PRELOAD, *preload):
             try:
@@ -243,6 +250,25 @@ class Guard:
             testing._recorder = self.record
         self.snapshot.take()
         self.hooks = {key: {id(item) for item in items} for key, items in _hooks(self.kernel).items()}
+
+    def _cap(self, stream) -> None:
+        """Drop what a cell writes to ``stream`` beyond the limit, in the kernel already: ipykernel
+        sends 0.2 s of output as one message, and a printing loop fills hundreds of megabytes."""
+        write = stream.write
+
+        def capped_write(string):
+            if self.written < self.output_limit:
+                self.written += len(string)
+                return write(string)
+            if not self.capped:
+                self.capped = True
+                write(f"\n[emcourse: output beyond {self.output_limit:,} characters was not sent]\n")
+            return len(string)
+
+        stream.write = capped_write
+
+    def new_cell(self) -> None:
+        self.written, self.capped = 0, False
 
     def record(self, kind, passed, values, caller) -> None:
         """``emcourse.testing._recorder``: keep a check made by the running course cell itself."""
@@ -305,6 +331,7 @@ class Guard:
     def run_course_cell(self, code: str, info: dict) -> dict:
         """Run one of the course's cells (see the module docstring); return the execute reply."""
         kernel, shell = self.kernel, self.kernel.shell
+        self.new_cell()
         findings = self.findings(restore=True)
         label = str(info.get("label") or "cell")
         self.filename = f"<emcourse {label}>"
@@ -399,6 +426,7 @@ def make_kernel_class():
             info = (cell_meta or {}).get("emcourse") or {}
             if info.get("trusted"):
                 return self.guard.run_course_cell(code, info)
+            self.guard.new_cell()
             self.guard.before_student_cell()
             reply = await super().do_execute(code, silent, store_history, user_expressions,
                                              allow_stdin, cell_meta=cell_meta, cell_id=cell_id)
@@ -423,6 +451,6 @@ def main(argv=None) -> None:
     app = IPKernelApp.instance(kernel_class=make_kernel_class())
     app.initialize(argv)
     app.kernel.guard = Guard(app.kernel)
-    app.kernel.guard.prepare(config.get("preload", []))
+    app.kernel.guard.prepare(config.get("preload", []), config.get("output_limit"))
     del config
     app.start()
