@@ -481,7 +481,8 @@ def score(assembly: Assembly, exercise: Exercise, run: execute.NotebookRun,
             grade.status, grade.hidden = "failed", bool(error.get("hidden"))
             if not grade.hidden:
                 ename, evalue = error.get("ename", "Error"), error.get("evalue", "")
-                grade.message = evalue if ename == "AssertionError" and evalue else f"{ename}: {evalue}"
+                grade.message = (evalue if ename in ("AssertionError", "CheckFailed") and evalue
+                                 else f"{ename}: {evalue}")
             else:
                 grade.message = f"a hidden test failed ({error.get('ename', 'Error')})"
             continue

@@ -18,7 +18,11 @@ Grading (``emcourse.kernel``) relies on three properties of this module:
   called from a test cell hands it the values it compared and its verdict; the grader compares
   them again outside the kernel with :func:`recheck`, where no student code runs.
 * **Pure verdicts.** :func:`close_message`, :func:`shape_message` and :func:`finite_message`
-  only compute; the public checks record and then raise ``AssertionError``.
+  only compute; the public checks record and then raise :class:`CheckFailed`.
+
+A failed check raises :class:`CheckFailed`, an ``AssertionError``. Imported in IPython (Jupyter),
+this module registers a handler for it that shows the traceback without this module's frames:
+the student sees the test cell's failing line and the message, nothing of the helper.
 """
 
 from __future__ import annotations
@@ -36,7 +40,6 @@ _unravel_index = np.unravel_index
 _count_nonzero = np.count_nonzero
 _shape = np.shape
 _logical_and_reduce = np.logical_and.reduce
-_AssertionError = AssertionError
 _getframe = sys._getframe
 _print = print
 _repr = repr
@@ -48,6 +51,39 @@ _len = len
 
 # Set by the grading kernel to record every check a test cell makes; None everywhere else.
 _recorder = None
+
+
+class CheckFailed(AssertionError):
+    """A failed check: its message says what was expected, on what input, and what came out."""
+
+
+def _without_our_frames(tb):
+    """The traceback ``tb`` with this module's frames unlinked."""
+    kept = []
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__") != __name__:
+            kept.append(tb)
+        tb = tb.tb_next
+    for outer, inner in zip(kept, kept[1:]):
+        outer.tb_next = inner
+    if kept:
+        kept[-1].tb_next = None
+    return kept[0] if kept else None
+
+
+def _show_failed_check(shell, etype, value, tb, tb_offset=None):
+    shell.showtraceback((etype, value, _without_our_frames(tb)), tb_offset=tb_offset)
+
+
+def _install_ipython_handler() -> None:
+    """In IPython, show a failed check without this module's frames (unless a handler is set)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and not shell.custom_exceptions:
+        shell.set_custom_exc((CheckFailed,), _show_failed_check)
 
 # Arrays up to this size are printed in full in a failure message, larger ones are summarised.
 _SHOWN = 12
@@ -142,7 +178,7 @@ def _report(kind: str, message: str | None, values: dict, caller) -> None:
     if _recorder is not None:
         _recorder(kind, message is None, values, caller)
     if message is not None:
-        raise _AssertionError(message)
+        raise CheckFailed(message)
 
 
 def check_shape(actual, shape, what: str, *, given: str = "") -> None:
@@ -221,5 +257,7 @@ def recheck(kind: str, values: dict) -> bool:
     raise ValueError(f"kind: unknown check kind {kind!r}")
 
 
-__all__ = ["check_close", "check_finite", "check_shape", "check_true", "passed", "recheck",
+_install_ipython_handler()
+
+__all__ = ["CheckFailed", "check_close", "check_finite", "check_shape", "check_true", "passed", "recheck",
            "close_message", "finite_message", "shape_message"]
