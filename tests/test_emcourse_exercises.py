@@ -72,3 +72,40 @@ def test_blank_exercise_scores_zero_on_every_graded_cell(graded, name):
     earned = [c.grade_id for c in report.cells if c.points != 0]
     assert not earned, f"{name}: a blank exercise earns points in {earned}"
     assert report.max_points == graded["solution", name].max_points
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_visible_test_ends_by_saying_it_passed(name):
+    for cell in markup.graded_cells(markup.read_notebook(EXERCISES / f"{name}.ipynb")):
+        last = cell.source.strip().splitlines()[-1]
+        assert last.startswith("passed("), f"{name}, {markup.grade_id(cell)}: end the visible part " \
+                                           f"with passed(\"<function>\") (it ends with {last!r})"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_set_names_the_reference_students_must_not_import(name):
+    forbidden = markup.forbidden(markup.read_notebook(SOLUTIONS / f"{name}.ipynb"))
+    assert forbidden and all(f.startswith(("emlib.", "scipy.", "sklearn.")) for f in forbidden), forbidden
+
+
+def test_in_jupyter_a_passing_test_says_so_and_a_failing_one_shows_only_the_message():
+    """What a student sees, running the released set 00 with a right e_step and a wrong m_step."""
+    from nbclient import NotebookClient
+
+    nb = markup.read_notebook(EXERCISES / "00_em_in_a_nutshell.ipynb")
+    solution = {markup.grade_id(c): c.source for c in markup.read_notebook(
+        SOLUTIONS / "00_em_in_a_nutshell.ipynb").cells}
+    for cell in nb.cells:
+        if markup.grade_id(cell) == "e-step":
+            cell.source = solution["e-step"]
+        if markup.grade_id(cell) == "m-step":
+            cell.source = "def m_step(heads, n_tosses, resp):\n    return np.array([0.5, 0.5])"
+    nb.cells = nb.cells[:8]            # up to the M-step's test
+    NotebookClient(nb, timeout=60, allow_errors=True, kernel_name="python3").execute()
+    outputs = {markup.grade_id(c): c.outputs for c in nb.cells if c.cell_type == "code"}
+    assert [o.text for o in outputs["e-step-test"]] == ["✓ e_step passes the visible tests.\n"]
+    error = outputs["m-step-test"][0]
+    shown = "\n".join(error.traceback)
+    assert error.output_type == "error" and "testing.py" not in shown and "_report" not in shown
+    lines = [line.strip() for line in error.evalue.splitlines()]
+    assert lines[1:3] == ["expected [0.71, 0.58]", "got [0.5, 0.5]"], lines
