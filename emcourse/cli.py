@@ -33,7 +33,8 @@ from . import validate as validating
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="emcourse", description="Release, grade and validate the EM course's exercises.")
+    parser = argparse.ArgumentParser(prog="emcourse",
+                                     description="Release, grade and validate the EM course's exercises.")
     parser.add_argument("--course", default=None, type=Path,
                         help="the course root holding solutions/ and exercises/ (default: .)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -62,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1),
                        help="notebooks graded at once, each in its own kernel (default: min(4, CPUs))")
 
-    validate = commands.add_parser("validate", help="check your notebook against the visible tests before handing it in")
+    validate = commands.add_parser(
+        "validate", help="check your notebook against the visible tests before handing it in")
     validate.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
     validate.add_argument("--timeout", type=float, default=grading.DEFAULT_TIMEOUT,
                           help="seconds a single cell may run (default: 60)")

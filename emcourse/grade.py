@@ -527,6 +527,7 @@ class Settings:
     """How to grade: the course (whose folder the kernel must not see) and the limits."""
 
     course_root: Path
+    solutions_dir: Path | None = None
     timeout: float = DEFAULT_TIMEOUT
     notebook_timeout: float = DEFAULT_NOTEBOOK_TIMEOUT
     output_limit: int = execute.OUTPUT_LIMIT
@@ -536,6 +537,8 @@ class Settings:
         """Folders the kernel must not find: the course root, and the checkout emcourse runs from
         when that is a course too (an editable install of another copy)."""
         folders = {self.course_root.resolve()}
+        if self.solutions_dir is not None:
+            folders.add(Path(self.solutions_dir).resolve().parent)
         here = Path(__file__).resolve().parent.parent
         if (here / "solutions").is_dir():
             folders.add(here)
@@ -737,7 +740,8 @@ def grade(arguments, solutions_dir, timeout: float = DEFAULT_TIMEOUT, jobs: int 
     """
     solutions_dir = Path(solutions_dir).resolve()
     settings = Settings(course_root=Path(course_root or solutions_dir.parent).resolve(),
-                        timeout=timeout, notebook_timeout=notebook_timeout, output_limit=output_limit)
+                        solutions_dir=solutions_dir, timeout=timeout,
+                        notebook_timeout=notebook_timeout, output_limit=output_limit)
     exercises = load_exercises(solutions_dir)
     wanted = list(exercises_wanted or [])
     unknown = [name for name in wanted if name not in exercises]
@@ -799,5 +803,6 @@ def grade(arguments, solutions_dir, timeout: float = DEFAULT_TIMEOUT, jobs: int 
 
 __all__ = ["CellGrade", "GradeReport", "Exercise", "Assembly", "Reference", "Settings",
            "make_exercise", "load_exercises", "canonical_stem", "identify", "assemble",
-           "scan_student_cells", "score", "run_assembly", "note_findings", "reference_run", "assembly_key", "grade_notebook",
+           "scan_student_cells", "score", "run_assembly", "note_findings", "reference_run",
+           "assembly_key", "grade_notebook",
            "read_submission", "grade_file", "collect", "load_roster", "grade", "file_hash"]

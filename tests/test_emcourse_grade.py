@@ -379,3 +379,22 @@ def test_release_rejects_broken_solution_markup(mutate, message):
 def test_grade_without_solutions_says_what_to_do(tmp_path, capsys):
     assert cli.main(["--course", str(tmp_path), "grade", str(tmp_path)]) == 2
     assert "pass --course" in capsys.readouterr().err
+
+
+def test_the_notebook_time_limit_ends_the_kernel_and_keeps_what_ran(tmp_path):
+    from emcourse import execute
+
+    def cell(source, trusted):
+        return nbformat.v4.new_code_cell(source, metadata={"emcourse": {
+            "trusted": trusted, "role": "test" if trusted else "student", "label": source[:10]}})
+
+    nb = _notebook([cell("x = 1", True), cell("import time\ntime.sleep(30)", False),
+                    cell("y = 2", True)])
+    sandbox = execute.Sandbox(tmp_path, [tmp_path], [], "nb.ipynb", b"{}")
+    try:
+        run = execute.run(nb, sandbox, timeout=60, notebook_timeout=4)
+    finally:
+        sandbox.close()
+    assert run.cells[0].status == "ok" and run.cells[1].status == "timeout" and 2 not in run.cells
+    assert run.notes == ["the notebook's time limit of 4 s ran out during cell 1; later cells did not run"]
+    assert run.seconds < 20

@@ -312,7 +312,7 @@ def test_grading_never_writes_to_a_submission(graded):
 
 
 FLOOD_SCRIPT = """
-import resource, sys
+import sys
 from pathlib import Path
 import nbformat
 from emcourse import execute
@@ -326,11 +326,13 @@ try:
 finally:
     sandbox.close()
 stored = sum(len(o.get("text", "")) for o in run.cells[0].outputs)
-print(run.cells[0].status, run.cells[1].outputs[0].text.strip(), stored,
-      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+# the peak resident size of this process (VmHWM; ru_maxrss would include the parent's, from fork)
+peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(run.cells[0].status, run.cells[1].outputs[0].text.strip(), stored, peak_kb // 1024)
 """
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the peak memory from /proc")
 def test_a_flood_of_output_costs_the_grader_no_memory(tmp_path):
     # Without the caps (in the kernel, and on the grader's side), three seconds of printing took
     # the grader past 1 GB; here the whole grading process stays near its size at start.
@@ -338,7 +340,7 @@ def test_a_flood_of_output_costs_the_grader_no_memory(tmp_path):
                             text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     status, after, stored, peak_mb = result.stdout.split()
     assert (status, after) == ("timeout", "after"), result.stderr
-    assert int(stored) <= execute.OUTPUT_LIMIT + 200 and int(peak_mb) < 300, result.stdout
+    assert int(stored) <= execute.OUTPUT_LIMIT + 200 and int(peak_mb) < 250, result.stdout
 
 
 def test_validate_tells_a_student_what_passes_and_what_the_grader_will_flag(tmp_path, capsys):

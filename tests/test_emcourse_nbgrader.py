@@ -30,7 +30,8 @@ MISTAKES = {
                    "    return (resp * np.asarray(heads)[:, None]).sum(axis=0) / (n_tosses * len(heads))"),
         "log-likelihood": ("def log_likelihood(heads, n_tosses, theta):\n"
                            "    heads = np.asarray(heads, dtype=float)\n"
-                           "    kernel = heads[:, None] * np.log(theta) + (n_tosses - heads)[:, None] * np.log1p(-np.asarray(theta))\n"
+                           "    theta = np.asarray(theta, dtype=float)\n"
+                           "    kernel = heads[:, None] * np.log(theta) + (n_tosses - heads)[:, None] * np.log1p(-theta)\n"
                            "    return float(np.sum(np.log(0.5) + logsumexp(kernel, axis=1)))"),
     },
     # the E-step straight from the formula: right on the paper's data, 0/0 for 2000 tosses
