@@ -438,6 +438,15 @@ def _same_expected(mine: dict, theirs: dict) -> bool:
                              "atol": atol})
 
 
+def _error_message(ename: str, evalue: str) -> str:
+    """What a student is told about the error a visible test raised."""
+    if ename in ("AssertionError", "CheckFailed") and evalue:
+        return evalue
+    if ename == "NotImplementedError" and not evalue:
+        return "NotImplementedError: not answered yet (the answer still raises NotImplementedError)"
+    return f"{ename}: {evalue}" if evalue else ename
+
+
 def _nbgrader_points(max_points: float, grade_id: str, value_text: str | None) -> float:
     """nbgrader's points for a test cell that raised nothing and whose last value printed ``value_text``."""
     outputs = []
@@ -481,8 +490,7 @@ def score(assembly: Assembly, exercise: Exercise, run: execute.NotebookRun,
             grade.status, grade.hidden = "failed", bool(error.get("hidden"))
             if not grade.hidden:
                 ename, evalue = error.get("ename", "Error"), error.get("evalue", "")
-                grade.message = (evalue if ename in ("AssertionError", "CheckFailed") and evalue
-                                 else f"{ename}: {evalue}")
+                grade.message = _error_message(ename, evalue)
             else:
                 grade.message = f"a hidden test failed ({error.get('ename', 'Error')})"
             continue
