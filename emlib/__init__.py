@@ -21,7 +21,7 @@ Modules (one concept each; import the one you need, e.g. ``from emlib import gmm
 - ``emlib.missing`` — EM for a Gaussian with missing values, the direct maximiser, MCAR/MAR/MNAR.
 - ``emlib.latent_linear`` — probabilistic PCA and factor analysis by EM.
 - ``emlib.convergence`` — the EM map's Jacobian, the measured rate, SQUAREM on the driver.
-- ``emlib.checks`` — the checks behind notebook 06's asserts.
+- ``emlib.checks`` — the checks behind the lecture notebooks' asserts (00–06), against independent references.
 """
 
 __version__ = "0.1.0"
