@@ -147,13 +147,17 @@ def sphinx_config() -> dict:
         # ipywidgets' HTML manager would come from a CDN; stored sliders are pre-rendered instead.
         "nb_ipywidgets_js": {},
         "myst_enable_extensions": ["dollarmath", "amsmath"],
+        "myst_dmath_double_inline": True,  # $$…$$ inside a paragraph or list item, as in Jupyter
         "myst_heading_anchors": 3,
         "mathjax_path": "mathjax/tex-svg-full.js",  # relative to _static
         "mathjax3_config": {"svg": {"fontCache": "global"}},
         "html_theme": "sphinx_book_theme",
         "html_theme_options": {"home_page_in_toc": True, "show_navbar_depth": 1,
                                "use_download_button": True, "use_fullscreen_button": False,
-                               "show_toc_level": 2, "default_mode": "auto"},
+                               "show_toc_level": 2},
+        # The book theme passes no colour mode to pydata's templates, whose script then logs
+        # "invalid theme mode" to the console; follow the reader's system setting.
+        "html_context": {"default_mode": "auto"},
         "html_static_path": ["_static"],
         "html_css_files": ["emcourse/course.css"],
         "html_js_files": ["emcourse/slider.js"],
@@ -186,7 +190,8 @@ def build(course=".", out="build/site", *, strict: bool = False) -> Site:
             app.connect("doctree-read",
                         lambda app, doctree: book_outputs.apply_alt_text(doctree, alt_text))
             app.build(force_all=True)
-        warnings += [line for line in log.getvalue().splitlines() if line.strip()]
+        warnings += [re.sub(r"\x1b\[[0-9;]*m", "", line)  # Sphinx colours its warnings
+                     for line in log.getvalue().splitlines() if line.strip()]
         if strict and warnings:
             raise RuntimeError("the site has warnings:\n" + "\n".join(warnings))
         if out.exists():

@@ -1,6 +1,10 @@
-"""Stored notebook outputs as a static page shows them: sliders, alt text, no live-only widgets.
+"""Stored notebooks as a static page shows them: math, sliders, alt text, no live-only widgets.
 
 :func:`prepare_notebook` rewrites a copy of a stored notebook before Sphinx (myst-nb) reads it:
+
+- in Markdown cells, a line break inside ``$…$`` or ``$$…$$`` becomes a space
+  (:func:`join_math_lines`): Jupyter takes the math out before it parses the Markdown, myst
+  parses first, so a formula wrapped at ``+ \sum_n …`` would start a list and stay raw TeX;
 
 - an output carrying :data:`emcourse.widgets.SLIDER_MIMETYPE` becomes ``text/html``: the default
   frame, a range input per slider and the frames' list, which ``book_static/slider.js`` swaps in
@@ -20,6 +24,7 @@ import base64
 import hashlib
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +94,34 @@ def slider_html(record: dict, frames_dir: Path, frames_url: str, slider_id: str)
             f'<script type="application/json" class="emcourse-slider-frames">{data}</script></div>')
 
 
+_FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.M | re.S)
+_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+_MATH = re.compile(r"(?<!\\)(\$\$.+?(?<!\\)\$\$|\$(?!\$).+?(?<!\\)\$)", re.S)
+
+
+def join_math_lines(markdown: str) -> str:
+    """``markdown`` with every line break inside ``$…$`` / ``$$…$$`` replaced by a space, outside
+    code blocks and code spans; a formula with a ``%`` comment or a blank line is left alone."""
+    def join(match):
+        math = match.group(0)
+        if "\n" not in math or "%" in math or re.search(r"\n\s*\n", math):
+            return math
+        return re.sub(r"[ \t]*\n[ \t]*", " ", math)
+
+    def outside_code_spans(text):
+        pieces, at = [], 0
+        for span in _CODE_SPAN.finditer(text):
+            pieces += [_MATH.sub(join, text[at:span.start()]), span.group(0)]
+            at = span.end()
+        return "".join(pieces) + _MATH.sub(join, text[at:])
+
+    pieces, at = [], 0
+    for fence in _FENCE.finditer(markdown):
+        pieces += [outside_code_spans(markdown[at:fence.start()]), fence.group(0)]
+        at = fence.end()
+    return "".join(pieces) + outside_code_spans(markdown[at:])
+
+
 def prepare_notebook(nb, *, name: str, frames_dir: Path, frames_url: str) -> Prepared:
     """Rewrite ``nb`` (a stored notebook, modified in place) for the static page; see the module
     docstring. ``frames_url`` is the URL of ``frames_dir`` from the notebook's page."""
@@ -96,6 +129,8 @@ def prepare_notebook(nb, *, name: str, frames_dir: Path, frames_url: str) -> Pre
     live_only, no_alt = [], []
     nb.metadata.pop("widgets", None)
     for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            cell.source = join_math_lines(cell.source)
         if cell.cell_type != "code":
             continue
         for output in cell.get("outputs", []):
