@@ -4,7 +4,11 @@
 - ``emcourse.release`` — ``exercises/`` generated from ``solutions/`` with nbgrader's preprocessors.
 - ``emcourse.grade`` — grade submissions against the solutions in a fresh kernel.
 - ``emcourse.testing`` — checks for test cells whose failures say what was expected.
-- ``emcourse.cli`` — ``emcourse release`` and ``emcourse grade``.
+- ``emcourse.widgets`` — ``interact``: a live slider that also stores pre-rendered frames.
+- ``emcourse.figures`` — alt text and compact PNGs for the figures a notebook shows.
+- ``emcourse.convert`` — notebooks moved to those conventions and the ipykernel kernelspec.
+- ``emcourse.book`` / ``emcourse.book_outputs`` — the course website, from the stored notebooks.
+- ``emcourse.cli`` — ``emcourse release``, ``grade``, ``book`` and ``convert``.
 
 The math lives in ``emlib``; this package only moves notebooks around.
 """

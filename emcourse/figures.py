@@ -171,7 +171,7 @@ def png_bytes(figure, *, dpi: float, colors: int = 256) -> bytes:
         figure.set_canvas(original_canvas)
 
 
-def setup_figures(shell=None, *, alt_text: bool = True, colors: int | None = 256) -> bool:
+def setup_figures(shell=None, *, alt_text: bool = True, colors: int | None = 256) -> None:
     """Make every figure this IPython kernel displays carry alt text and be stored compactly.
 
     Wraps the PNG formatter that matplotlib's inline backend registers for ``Figure``: with
@@ -179,17 +179,17 @@ def setup_figures(shell=None, *, alt_text: bool = True, colors: int | None = 256
     metadata; with ``colors`` the PNG becomes a palette image (:func:`compact_png`), which keeps
     a notebook's figures at about a third of their size. The formatter is wrapped again before
     each cell if something (``%matplotlib inline``, ``%config InlineBackend…``) registered a new
-    one. Call it once, in the imports cell. Returns False (and does nothing) outside IPython, e.g.
-    when a notebook's code runs as a script.
+    one. Call it once, in the imports cell (it returns None, so the cell shows nothing). Outside
+    IPython, e.g. when a notebook's code runs as a script, it does nothing.
     """
     if shell is None:
         try:
             from IPython import get_ipython
         except ImportError:
-            return False
+            return
         shell = get_ipython()
     if shell is None:
-        return False
+        return
     import matplotlib.pyplot as plt
 
     plt.close(plt.figure())  # loads the backend now; the inline one registers its formatters
@@ -197,7 +197,7 @@ def setup_figures(shell=None, *, alt_text: bool = True, colors: int | None = 256
     if getattr(shell, "_emcourse_figures", None) is None:
         shell.events.register("pre_run_cell", lambda *args: _wrap_png_formatter(shell))
     shell._emcourse_figures = options
-    return _wrap_png_formatter(shell)
+    _wrap_png_formatter(shell)
 
 
 def _wrap_png_formatter(shell) -> bool:

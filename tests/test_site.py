@@ -12,13 +12,14 @@ where it is missing — and fail instead on CI, whose ``.ci/run`` installs it.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import functools
 import http.server
+import io
 import json
 import os
 import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
@@ -29,7 +30,7 @@ from bs4 import BeautifulSoup
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from emcourse import book, convert, widgets
+from emcourse import book, cli, convert, widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("EMCOURSE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -130,12 +131,13 @@ def demo_course(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def demo_site(demo_course, tmp_path_factory):
-    """The demo course built by the installed command, as the README says."""
+    """The demo course built by the `emcourse book` command (its console script's main)."""
     out = tmp_path_factory.mktemp("demo-site") / "site"
-    result = subprocess.run([sys.executable, "-m", "emcourse.cli", "--course", str(demo_course),
-                             "book", "--out", str(out)], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out, result
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        code = cli.main(["--course", str(demo_course), "book", "--out", str(out)])
+    assert code == 0, printed.getvalue()
+    return out, printed.getvalue()
 
 
 @pytest.fixture(scope="session")
@@ -157,8 +159,13 @@ def test_a_stored_slider_shows_its_default_figure_with_alt_text_not_a_repr(demo_
     record = data[widgets.SLIDER_MIMETYPE]
     assert record["shape"] == [12] and record["sliders"][0]["count"] == 21
     assert nb.cells[5].outputs[0].data[widgets.SLIDER_MIMETYPE]["shape"] == [3, 3]
+    assert nb.cells[1].outputs == []  # the imports cell (setup_figures()) shows nothing
     static = nb.cells[2].outputs[0]
     assert static.metadata["image/png"]["alt"].startswith("Figure: “a static figure”")
+    from PIL import Image
+
+    png = Image.open(io.BytesIO(base64.b64decode(static.data["image/png"])))
+    assert png.mode == "P"  # stored as a palette PNG by setup_figures
     size = len(json.dumps(nb))
     assert size < 400_000, f"the demo notebook is {size} bytes: frames should be small"
 
@@ -208,8 +215,8 @@ def test_no_page_refers_to_another_host_for_a_script_style_image_or_frame(which,
 
 
 def test_the_demo_site_turns_each_slider_into_frames_and_the_command_reports_it(demo_site):
-    site, result = demo_site
-    assert "(2 pre-rendered sliders)" in result.stdout
+    site, printed = demo_site
+    assert "(2 pre-rendered sliders)" in printed
     page = BeautifulSoup((site / "notebooks" / "00_demo.html").read_text(encoding="utf-8"),
                          "html.parser")
     sliders = page.select("div.emcourse-slider")
