@@ -28,6 +28,9 @@ __all__ = [
     "check_doc_topic",
     "check_topic_word",
     "check_vocabulary",
+    "check_data_with_missing",
+    "check_covariance",
+    "check_params",
 ]
 
 
@@ -248,3 +251,72 @@ def check_vocabulary(vocabulary, n_words: int) -> np.ndarray:
         raise ValueError(f"vocabulary has shape {vocabulary.shape} but topic_word has {n_words} "
                          "words (columns); it needs one word per column")
     return vocabulary
+
+
+def check_data_with_missing(X, name: str = "X") -> np.ndarray:
+    """An (N, D) float data matrix in which NaN marks a missing entry (and nothing else).
+
+    Anything but real numbers is a TypeError (``check_real_dtype``; a masked array too: mark
+    missing entries as NaN instead); ±inf is a ValueError (it is a value, not a missing one); a
+    column with no observed entry is a ValueError (nothing can be learnt about it). Returns a new
+    float64 array.
+    """
+    if isinstance(X, (str, bytes)) or X is None:
+        raise TypeError(f"{name} must be an array of numbers (NaN for missing), got "
+                        f"{type(X).__name__}")
+    if isinstance(X, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array; mark the missing entries as NaN instead "
+                        f"({name}.filled(np.nan))")
+    try:
+        raw = np.asarray(X)
+    except (TypeError, ValueError) as exc:        # e.g. ragged nested lists
+        raise TypeError(f"{name} must be an array of numbers, NaN for missing ({exc})") from None
+    check_real_dtype(raw, name)
+    X = np.array(raw, dtype=np.float64)
+    if X.ndim != 2:
+        hint = f" For 1-D data use {name}.reshape(-1, 1)." if X.ndim == 1 else ""
+        raise ValueError(f"{name} must be 2-D with shape (n_samples, n_features), got shape "
+                         f"{X.shape}.{hint}")
+    if X.size == 0:
+        raise ValueError(f"{name} is empty (shape {X.shape})")
+    if np.any(np.isinf(X)):
+        where = tuple(int(i) for i in np.argwhere(np.isinf(X))[0])
+        raise ValueError(f"{name} must be finite where observed (NaN marks a missing entry), but "
+                         f"{name}{list(where)} = {X[where]}")
+    unobserved = np.all(np.isnan(X), axis=0)
+    if np.any(unobserved):
+        raise ValueError(f"column {int(np.argmax(unobserved))} of {name} has no observed value; "
+                         "drop it, nothing can be estimated about it")
+    return X
+
+
+def check_covariance(covariance, name: str = "covariance", n_features: int | None = None
+                     ) -> np.ndarray:
+    """A (D, D) symmetric positive-definite matrix (a copy), or an error naming ``name``."""
+    covariance = as_float_array(covariance, name, ndim=2, copy=True)
+    d = covariance.shape[0]
+    if covariance.shape != (d, d):
+        raise ValueError(f"{name} must be square, but has shape {covariance.shape}")
+    if n_features is not None and d != n_features:
+        raise ValueError(f"{name} has shape {covariance.shape} but must be ({n_features}, "
+                         f"{n_features}) to match the {n_features} features")
+    scale = max(float(np.abs(covariance).max()), np.finfo(float).tiny)
+    if np.abs(covariance - covariance.T).max() > 1e-10 * scale:
+        raise ValueError(f"{name} is not symmetric")
+    try:
+        chol = np.linalg.cholesky(covariance)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{name} is not positive definite") from None
+    if np.min(np.diag(chol) ** 2 / np.diag(covariance)) <= 10 * d * np.finfo(float).eps:
+        raise ValueError(f"{name} is singular to working precision")
+    return 0.5 * (covariance + covariance.T)
+
+
+def check_params(params, cls: type, n_features: int, name: str = "params", hint: str = ""):
+    """``params`` unchanged if it is a ``cls`` whose ``n_features`` matches the data's; a
+    TypeError or ValueError naming ``name`` otherwise."""
+    check_instance(params, cls, name, hint)
+    if params.n_features != n_features:
+        raise ValueError(f"{name} has {params.n_features} features but X has {n_features} "
+                         "columns; they must match")
+    return params

@@ -25,6 +25,9 @@ __all__ = [
     "standardize",
     "bbc_news",
     "count_matrix",
+    "AIRQUALITY_COLUMNS",
+    "airquality",
+    "digits",
 ]
 
 _OLD_FAITHFUL_HEADER = "eruptions,waiting"
@@ -200,3 +203,66 @@ def count_matrix(texts, *, min_df=5, max_df=0.5, max_features: int | None = None
                          f"{exc}") from None
     vocabulary = vectorizer.get_feature_names_out().astype(str)
     return sparse.csr_array(counts), vocabulary
+
+
+# --------------------------------------------------------------------------------------------
+# Incomplete data and continuous latent variables (notebook 06)
+# --------------------------------------------------------------------------------------------
+AIRQUALITY_COLUMNS = ("Ozone", "Solar.R", "Wind", "Temp", "Month", "Day")
+_AIRQUALITY_SHAPE = (153, 6)
+_AIRQUALITY_MISSING = (37, 7, 0, 0, 0, 0)
+
+
+def airquality() -> np.ndarray:
+    """Daily air quality in New York, May 1 to September 30, 1973, with its real missing values.
+
+    Returns
+    -------
+    X : (153, 6) float array, NaN where a value was not recorded (a new copy on every call).
+        Columns (``AIRQUALITY_COLUMNS``): Ozone, mean ozone in parts per billion, 13:00–15:00,
+        Roosevelt Island (37 missing); Solar.R, solar radiation in Langleys, 08:00–12:00, Central
+        Park (7 missing); Wind, average wind speed in miles per hour, LaGuardia Airport; Temp,
+        maximum daily temperature in degrees Fahrenheit, LaGuardia Airport; Month (5–9); Day.
+
+    Source: the New York State Department of Conservation (ozone) and the National Weather
+    Service (meteorological data), as distributed in R's ``datasets`` package (``airquality``);
+    J. M. Chambers, W. S. Cleveland, B. Kleiner and P. A. Tukey (1983), *Graphical Methods for
+    Data Analysis*, Wadsworth. The file is ``emlib/data/airquality.csv`` ("NA" = missing).
+    """
+    text = resources.files("emlib").joinpath("data", "airquality.csv").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if tuple(lines[0].strip().split(",")) != AIRQUALITY_COLUMNS:
+        raise RuntimeError(f"airquality.csv should have the header {','.join(AIRQUALITY_COLUMNS)}"
+                           f", found {lines[0]!r}")
+    X = np.array([[np.nan if value == "NA" else float(value) for value in line.split(",")]
+                  for line in lines[1:]])
+    # Guard against an edited or truncated file: the course's numbers depend on exactly this data.
+    if X.shape != _AIRQUALITY_SHAPE or tuple(np.isnan(X).sum(axis=0)) != _AIRQUALITY_MISSING:
+        raise RuntimeError(f"airquality.csv should hold {_AIRQUALITY_SHAPE[0]} rows of "
+                           f"{_AIRQUALITY_SHAPE[1]} values with {_AIRQUALITY_MISSING} missing per "
+                           f"column, found shape {X.shape}")
+    return X
+
+
+def digits(*, drop_constant: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The 1,797 handwritten digits (8 × 8 images, grey levels 0–16) bundled with scikit-learn.
+
+    Returns
+    -------
+    X : (1797, 64) float array of pixel values, or (1797, 61) with ``drop_constant=True`` (the
+        default): three pixels are 0 in every image, and a constant feature gives a latent
+        linear model a zero noise variance and an unbounded likelihood.
+    labels : (1797,) int array, the digit 0–9 shown.
+
+    Source: E. Alpaydin and C. Kaynak (1998), Optical Recognition of Handwritten Digits, UCI
+    Machine Learning Repository; read with ``sklearn.datasets.load_digits`` (installed, offline).
+    """
+    from sklearn.datasets import load_digits
+
+    if not isinstance(drop_constant, bool):
+        raise TypeError(f"drop_constant must be True or False, got {drop_constant!r}")
+    bunch = load_digits()
+    X = np.asarray(bunch.data, dtype=np.float64)
+    if drop_constant:
+        X = X[:, X.std(axis=0) > 0]
+    return X, np.asarray(bunch.target, dtype=int)

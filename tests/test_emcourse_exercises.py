@@ -13,7 +13,8 @@ from emcourse import grade, markup, release
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 EXPECTED = ["00_em_in_a_nutshell", "01_jensen_and_the_elbo", "02_kl_decomposition_and_em",
-            "03_gaussian_mixtures", "04_topic_models", "05_max_entropy_and_exponential_families"]
+            "03_gaussian_mixtures", "04_topic_models", "05_max_entropy_and_exponential_families",
+            "06_incomplete_data"]
 NAMES = sorted(p.stem for p in SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))
 
 
