@@ -70,12 +70,19 @@ def slider_html(record: dict, frames_dir: Path, frames_url: str, slider_id: str)
     for k, slider in enumerate(record["sliders"]):
         labels = slider["labels"]
         input_id = f"{slider_id}-{k}"
-        controls.append(
-            f'<div class="emcourse-slider-control"><label for="{input_id}">{html.escape(slider["label"])}'
-            f'</label><input type="range" id="{input_id}" min="0" max="{len(labels) - 1}" step="1" '
-            f'value="{slider["default"]}" aria-valuetext="{html.escape(labels[slider["default"]])}" '
-            f'data-labels="{html.escape(json.dumps(labels))}">'
-            f'<output for="{input_id}">{html.escape(labels[slider["default"]])}</output></div>')
+        label = f'<label for="{input_id}">{html.escape(slider["label"])}</label>'
+        if slider.get("kind") == "choice":  # a Dropdown or buttons: a list of its options
+            options = "".join(f'<option value="{i}"{" selected" if i == slider["default"] else ""}>'
+                              f"{html.escape(text)}</option>" for i, text in enumerate(labels))
+            controls.append(f'<div class="emcourse-slider-control">{label}'
+                            f'<select id="{input_id}">{options}</select></div>')
+        else:
+            controls.append(
+                f'<div class="emcourse-slider-control">{label}<input type="range" id="{input_id}" '
+                f'min="0" max="{len(labels) - 1}" step="1" value="{slider["default"]}" '
+                f'aria-valuetext="{html.escape(labels[slider["default"]])}" '
+                f'data-labels="{html.escape(json.dumps(labels))}">'
+                f'<output for="{input_id}">{html.escape(labels[slider["default"]])}</output></div>')
         if len(labels) < slider["count"]:
             notes.append(f"{html.escape(slider['label'])}: {len(labels)} of its {slider['count']} "
                          f"values ({html.escape(slider['first'])} to {html.escape(slider['last'])})")

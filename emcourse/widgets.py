@@ -55,8 +55,8 @@ def interact(function=None, /, *, max_frames: int = DEFAULT_MAX_FRAMES, frame_dp
         Most frames recorded for the website (combinations of slider values), ≥ 1.
     frame_dpi : float
         Resolution of the recorded frames.
-    **sliders : ipywidgets.IntSlider, FloatSlider or SelectionSlider
-        One slider per argument of ``function``, each with a finite range.
+    **sliders : ipywidgets.IntSlider, FloatSlider, SelectionSlider, Dropdown, RadioButtons or ToggleButtons
+        One control per argument of ``function``, each with a finite set of values.
 
     Returns
     -------
@@ -118,11 +118,12 @@ def slider_values(name: str, slider) -> tuple[list, list[str]]:
     """Every value ``slider`` can take and its readout label, smallest first.
 
     IntSlider: ``min, min + step, …, max``; FloatSlider: the same on the slider's step grid;
-    SelectionSlider: its options. Anything else is a TypeError naming the argument.
+    SelectionSlider, Dropdown, RadioButtons, ToggleButtons: their options. Anything else is a
+    TypeError naming the argument.
     """
     import ipywidgets
 
-    if isinstance(slider, ipywidgets.SelectionSlider):
+    if isinstance(slider, _choice_controls()):
         labels = [str(label) for label in slider._options_labels]
         return list(slider._options_values), labels
     if isinstance(slider, (ipywidgets.IntSlider, ipywidgets.FloatSlider)):
@@ -137,8 +138,18 @@ def slider_values(name: str, slider) -> tuple[list, list[str]]:
             values = [float(f"{low + i * step:.12g}") for i in range(count)]
         fmt = slider.readout_format or ("d" if isinstance(slider, ipywidgets.IntSlider) else ".2f")
         return values, [format(v, fmt) for v in values]
-    raise TypeError(f"slider {name!r} must be an ipywidgets IntSlider, FloatSlider or "
-                    f"SelectionSlider (a finite range of values), got {type(slider).__name__}")
+    raise TypeError(f"slider {name!r} must be an ipywidgets IntSlider, FloatSlider, "
+                    "SelectionSlider, Dropdown, RadioButtons or ToggleButtons (a finite set of "
+                    f"values), got {type(slider).__name__}")
+
+
+def _choice_controls() -> tuple:
+    """The ipywidgets controls that choose among options (the page shows a list for all but the
+    SelectionSlider)."""
+    import ipywidgets
+
+    return (ipywidgets.SelectionSlider, ipywidgets.Dropdown, ipywidgets.RadioButtons,
+            ipywidgets.ToggleButtons)
 
 
 def frame_counts(sizes: list[int], max_frames: int) -> list[int]:
@@ -182,6 +193,14 @@ def frame_index(positions: list[int], shape: list[int]) -> int:
     for position, size in zip(positions, shape):
         index = index * size + position
     return index
+
+
+def _kind(control) -> str:
+    """How the page shows a control: ``"slider"`` (a range input) or ``"choice"`` (a list)."""
+    import ipywidgets
+
+    choice = isinstance(control, _choice_controls()) and not isinstance(control, ipywidgets.SelectionSlider)
+    return "choice" if choice else "slider"
 
 
 def _default_index(values: list, value) -> int:
@@ -247,9 +266,9 @@ def record_frames(function, sliders: dict, *, max_frames: int = DEFAULT_MAX_FRAM
     """The :data:`SLIDER_MIMETYPE` record: sliders, recorded values and one frame per combination.
 
     Returns a JSON-able dict ``{"version", "sliders", "shape", "default", "frames"}`` with
-    ``sliders[i] = {"name", "label", "labels", "default", "count", "first", "last"}`` (``labels``
-    of the recorded values, ``default`` their position, ``count``, ``first`` and ``last`` of all
-    the slider's values) and
+    ``sliders[i] = {"name", "label", "labels", "default", "count", "first", "last", "kind"}``
+    (``labels`` of the recorded values, ``default`` their position, ``count``, ``first`` and
+    ``last`` of all the slider's values, ``kind`` "slider" or "choice" for a list) and
     ``frames[i] = {"image": base64 PNG or None, "alt", "text"}``; plus ``"_default_png"``, the
     default figure at the notebook's resolution (base64), which :func:`interact` moves to the
     output's ``image/png``.
@@ -278,7 +297,8 @@ def record_frames(function, sliders: dict, *, max_frames: int = DEFAULT_MAX_FRAM
         described.append({"name": name, "label": slider.description or name,
                           "labels": [labels[i] for i in indices],
                           "default": indices.index(default), "count": len(labels),
-                          "first": labels[0], "last": labels[-1]})
+                          "first": labels[0], "last": labels[-1],
+                          "kind": _kind(slider)})
     frames, default_png = [], None
     for positions in itertools.product(*(range(len(c)) for c in chosen)):
         kwargs = {name: all_values[k][chosen[k][p]] for k, (name, p) in enumerate(zip(names, positions))}

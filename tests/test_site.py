@@ -60,7 +60,7 @@ See the [notation](NOTATION.md), the [exercise](../exercises/00_demo.ipynb) and
 """
 DEMO_IMPORTS = """import matplotlib.pyplot as plt
 import numpy as np
-from ipywidgets import FloatSlider, IntSlider
+from ipywidgets import Dropdown, FloatSlider, IntSlider
 
 from emcourse.figures import setup_figures
 from emcourse.widgets import interact
@@ -90,7 +90,7 @@ def show_wave(freq=2, phase=0.0):
     plt.show()
 
 
-interact(show_wave, freq=IntSlider(value=2, min=1, max=3, description="frequency"),
+interact(show_wave, freq=Dropdown(options=[1, 2, 3], value=2, description="frequency"),
          phase=FloatSlider(value=0.0, min=0.0, max=1.0, step=0.5, description="phase"));"""
 
 
@@ -221,7 +221,8 @@ def test_the_demo_site_turns_each_slider_into_frames_and_the_command_reports_it(
                          "html.parser")
     sliders = page.select("div.emcourse-slider")
     assert len(sliders) == 2
-    assert [len(s.select("input[type=range]")) for s in sliders] == [1, 2]
+    assert [len(s.select("input[type=range]")) for s in sliders] == [1, 1]
+    assert [o.string for o in sliders[1].select("select option")] == ["1", "2", "3"]
     frames = json.loads(sliders[0].select_one("script.emcourse-slider-frames").string)["frames"]
     assert len(frames) == 12 and all((site / "notebooks" / f["src"]).is_file() for f in frames)
     assert "interactive(" not in page.get_text() and "Slider (" not in page.get_text()
@@ -376,7 +377,8 @@ SLIDER_STATE = """root => ({
   loaded: root.querySelector("img.emcourse-slider-image").complete &&
           root.querySelector("img.emcourse-slider-image").naturalWidth > 0,
   text: (root.querySelector("pre.emcourse-slider-text") || {}).textContent || "",
-  labels: Array.from(root.querySelectorAll("output")).map(o => o.textContent),
+  labels: Array.from(root.querySelectorAll("output, select")).map(o =>
+    o.tagName === "SELECT" ? o.options[o.selectedIndex].textContent : o.textContent),
 })"""
 
 
@@ -385,10 +387,15 @@ def move_every_slider(served: Served, relative: str) -> tuple[list[str], list[di
     states seen (each with the labels shown and the frame's alt text)."""
     problems, states = [], []
     for s, root in enumerate(served.page.locator(".emcourse-slider").all()):
-        for k, slider in enumerate(root.locator("input[type=range]").all()):
+        for k, slider in enumerate(root.locator("input[type=range], select").all()):
             before = root.evaluate(SLIDER_STATE)
-            top, value = int(slider.get_attribute("max")), int(slider.input_value())
-            slider.fill(str(top if value != top else 0))
+            if slider.evaluate("e => e.tagName") == "SELECT":
+                top = slider.evaluate("e => e.options.length - 1")
+                value = slider.evaluate("e => e.selectedIndex")
+                slider.select_option(index=top if value != top else 0)
+            else:
+                top, value = int(slider.get_attribute("max")), int(slider.input_value())
+                slider.fill(str(top if value != top else 0))
             served.page.wait_for_function(
                 "root => { const img = root.querySelector('img.emcourse-slider-image');"
                 " return img.complete && img.naturalWidth > 0; }", arg=root.element_handle())
@@ -443,8 +450,8 @@ def test_every_page_of_the_demo_site_works_and_its_sliders_show_the_right_frame(
         state = power.evaluate(SLIDER_STATE)
         assert state["labels"] == ["20"] and "power k = 20" in state["alt"]
         assert state["text"].startswith("k = 20:")
-        freq, phase = wave.locator("input").all()
-        freq.fill("2")
+        freq, phase = wave.locator("select"), wave.locator("input")
+        freq.select_option(index=2)
         phase.fill("1")
         state = wave.evaluate(SLIDER_STATE)  # C order: frequency 3 with phase 0.5, not the reverse
         assert state["labels"] == ["3", "0.50"] and "freq = 3, phase = 0.5" in state["alt"], state

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from ipywidgets import FloatSlider, IntSlider, SelectionSlider, Text  # noqa: E402
+from ipywidgets import Dropdown, FloatSlider, IntSlider, SelectionSlider, Text  # noqa: E402
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -37,6 +37,8 @@ def test_slider_values_cover_the_whole_range_on_the_step_grid():
     assert labels[:2] == ["0.00", "0.05"]
     assert widgets.slider_values("m", SelectionSlider(options=[("low", 1), ("high", 2)])) == (
         [1, 2], ["low", "high"])
+    assert widgets.slider_values("mech", Dropdown(options=["MCAR", "MAR"])) == (
+        ["MCAR", "MAR"], ["MCAR", "MAR"])
 
 
 def test_a_slider_without_a_finite_grid_is_an_error_naming_it():
