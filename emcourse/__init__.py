@@ -12,7 +12,11 @@
 - ``emcourse.gradebook`` — the grades as a table, a CSV and a student × exercise summary.
 - ``emcourse.feedback`` — one feedback page per student and exercise.
 - ``emcourse.validate`` — a student's check of a notebook before handing it in.
-- ``emcourse.cli`` — ``emcourse release``, ``emcourse grade`` and ``emcourse validate``.
+- ``emcourse.widgets`` — ``interact``: a live slider that also stores pre-rendered frames.
+- ``emcourse.figures`` — alt text and compact PNGs for the figures a notebook shows.
+- ``emcourse.convert`` — notebooks moved to those conventions and the ipykernel kernelspec.
+- ``emcourse.book`` / ``emcourse.book_outputs`` — the course website, from the stored notebooks.
+- ``emcourse.cli`` — ``emcourse release``, ``grade``, ``validate``, ``book`` and ``convert``.
 
 The math lives in ``emlib``; this package only moves notebooks around.
 """

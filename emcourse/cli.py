@@ -7,6 +7,8 @@
                    [--summary summary.csv] [--feedback DIR] [--timeout 60]
                    [--notebook-timeout 600] [--jobs 4]
     emcourse validate NOTEBOOK...
+    emcourse book [--out build/site] [--strict]
+    emcourse convert NOTEBOOK... [--check]
 
 (``--course DIR``, the course root, may come before or after the sub-command; default: ``.``.)
 
@@ -15,7 +17,10 @@ committed exercises are up to date; ``--to DIR`` writes the students' copy of th
 the solutions). ``grade`` grades filled-in exercise notebooks (files, or folders with one folder
 per student) against the solutions and prints a table; it exits with 0 when every file could be
 graded and 1 when some could not (their rows say why). ``validate`` runs a student's notebook
-against the released exercise's visible tests; it exits with 0 when they all pass.
+against the released exercise's visible tests; it exits with 0 when they all pass. ``book`` builds
+the course website from the stored notebooks (nothing is executed). ``convert`` moves notebooks
+to ``emcourse.widgets.interact``, alt text and the ipykernel kernelspec (``--check``: exit 1 if
+any needs it).
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ from . import validate as validating
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="emcourse",
-                                     description="Release, grade and validate the EM course's exercises.")
+                                     description="Release, grade and validate the EM course's exercises, build its website, "
+                                                 "convert its notebooks.")
     parser.add_argument("--course", default=None, type=Path,
                         help="the course root holding solutions/ and exercises/ (default: .)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -68,7 +74,20 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
     validate.add_argument("--timeout", type=float, default=grading.DEFAULT_TIMEOUT,
                           help="seconds a single cell may run (default: 60)")
-    for sub in (release, grade, validate):  # accept --course after the sub-command too
+
+    book = commands.add_parser("book", help="build the course website from the stored notebooks")
+    book.add_argument("--out", type=Path, default=Path("build/site"),
+                      help="folder for the HTML (replaced; default: build/site under the course)")
+    book.add_argument("--strict", action="store_true",
+                      help="fail on any warning (a notebook that needs `emcourse convert`, a "
+                           "Sphinx warning)")
+
+    convert = commands.add_parser("convert", help="convert notebooks to the course's sliders, "
+                                                  "alt text and kernelspec")
+    convert.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
+    convert.add_argument("--check", action="store_true",
+                         help="do not write; exit 1 if any notebook needs converting")
+    for sub in (release, grade, validate, book):  # accept --course after the sub-command too
         sub.add_argument("--course", default=argparse.SUPPRESS, type=Path, help=argparse.SUPPRESS)
     return parser
 
@@ -132,11 +151,50 @@ def _validate(args) -> int:
     return 0 if all_passed else 1
 
 
+def _book(args) -> int:
+    from . import book
+
+    course = args.course or Path(".")
+    out = args.out if args.out.is_absolute() else course / args.out
+    site = book.build(course, out, strict=args.strict)
+    for warning in site.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"built {len(site.pages)} pages ({site.sliders} pre-rendered sliders) in "
+          f"{site.seconds:.0f} s: {site.out / 'index.html'}")
+    return 0
+
+
+def _convert(args) -> int:
+    from . import convert
+
+    pending = 0
+    for path in args.notebooks:
+        if not path.is_file():
+            raise ValueError(f"{path} is not a file")
+        result = convert.convert_file(path, check=args.check)
+        for problem in result.problems:
+            print(f"{path}: {problem}", file=sys.stderr)
+        if result.changes:
+            pending += 1
+            verb = "needs" if args.check else "converted"
+            print(f"{path}: {verb}: " + "; ".join(result.changes))
+    if args.check:
+        return 1 if pending else 0
+    if pending:
+        print("Re-execute the converted notebooks to store their new outputs, e.g. "
+              "OPENBLAS_NUM_THREADS=1 jupyter nbconvert --to notebook --execute --inplace NOTEBOOK")
+    return 0
+
+
+COMMANDS = {"release": _release, "grade": _grade, "validate": _validate, "book": _book,
+            "convert": _convert}
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"release": _release, "grade": _grade, "validate": _validate}[args.command](args)
-    except ValueError as error:
+        return COMMANDS[args.command](args)
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"emcourse {args.command}: error: {error}", file=sys.stderr)
         return 2
 
