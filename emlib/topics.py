@@ -88,6 +88,7 @@ __all__ = [
     "TopicModelResult",
     "init_params",
     "e_step",
+    "hard_e_step",
     "m_step",
     "log_likelihood",
     "log_posterior",
@@ -613,6 +614,31 @@ def m_step(ratio, doc_topic, topic_word, *, alpha: float = 1.0,
     new_doc = _doc_topic_from_counts(expected_doc, alpha)
     new_words = _words_topic_from_counts(expected_words, words_topic, beta)
     return new_doc, np.ascontiguousarray(new_words.T)
+
+
+def hard_e_step(counts, doc_topic, topic_word) -> tuple[np.ndarray, np.ndarray, float]:
+    r"""Hard E-step: every occurrence of word v in document d goes wholly to its arg-max topic,
+    :math:`c_{dv} = \arg\max_k \pi_{dk}\theta_{kv}`, and the words are counted per topic.
+
+    Parameters: counts (D, V) sparse or dense; doc_topic (D, K) Π; topic_word (K, V) Θ.
+
+    Returns
+    -------
+    doc_topic_counts : (D, K) Σ_v n_dv [c_dv = k].
+    topic_word_counts : (K, V) Σ_d n_dv [c_dv = k].
+    complete_log_likelihood : Σ_dv n_dv log max_k π_dk θ_kv, the objective hard EM never
+        decreases (``fit(..., hard=True)`` without priors).
+
+    These are exactly the statistics ``fit(..., hard=True)`` hands to its M-step (the counts
+    plus α − 1, β − 1, normalised). Raises ValueError if an observed word has (ΠΘ)_dv = 0.
+    """
+    counts, doc_topic, topic_word = _check_model(counts, doc_topic, topic_word)
+    model = TopicModel(counts, doc_topic.shape[1], hard=True)
+    try:
+        statistics, complete = model.e_step(TopicModelParams(doc_topic, topic_word))
+    except _ZeroProbability as zero:
+        raise _zero_probability_error(zero, "the parameters") from None
+    return statistics.doc_topic_counts, statistics.word_topic_counts.T.copy(), float(complete)
 
 
 def log_likelihood(counts, doc_topic, topic_word) -> float:

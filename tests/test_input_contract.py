@@ -326,6 +326,7 @@ EXAMPLES: dict[str, Example] = {
     "datasets.old_faithful": Example(lambda: dict(standardized=True), {"standardized": "flag"}),
     "datasets.standardize": Example(lambda: dict(X=_X()), {"X": "array"},
                                     check=_check_standardize),
+    "datasets.digits": Example(lambda: dict(drop_constant=True), {"drop_constant": "flag"}),
     "datasets.count_matrix": Example(
         lambda: dict(texts=TEXTS, min_df=1, max_df=1.0, max_features=5, stop_words="english"),
         {"texts": "texts", "min_df": "real", "max_df": "real", "max_features": "int",
@@ -461,6 +462,10 @@ EXAMPLES: dict[str, Example] = {
         lambda: dict(counts=_counts(), doc_topic=_doc_topic(), topic_word=_topic_word()),
         {"counts": "counts", "doc_topic": "array", "topic_word": "array"},
         check=lambda r, kw: r[1] <= 0 or pytest.fail(f"log-likelihood {r[1]} > 0")),
+    "topics.hard_e_step": Example(
+        lambda: dict(counts=_counts(), doc_topic=_doc_topic(), topic_word=_topic_word()),
+        {"counts": "counts", "doc_topic": "array", "topic_word": "array"},
+        check=lambda r, kw: r[2] <= 0 or pytest.fail(f"log-likelihood {r[2]} > 0")),
     "topics.m_step": Example(
         lambda: dict(ratio=_ratio(), doc_topic=_doc_topic(), topic_word=_topic_word(),
                      alpha=1.5, beta=1.0),
@@ -522,8 +527,28 @@ SKIPPED = {
     "coins.CoinsModel": "built from checked data by coins.fit",
     "topics.TopicModel": "built from checked data by topics.fit",
     # No arguments at all.
-    "datasets.bbc_news": "takes no arguments",
+    "datasets.bbc_news": "takes no arguments", "datasets.airquality": "takes no arguments",
+    "datasets.geyser": "takes no arguments",
+    "em.VectorizedModel": "protocol",
 }
+
+# Modules merged from main after this test was written, outside the files of issue 15: each
+# owner adds its rows to EXAMPLES (and fixes what they find), then deletes its line here. A
+# module listed here is still discovered, so a *new* module is never skipped silently.
+AWAITING_EXAMPLES = {
+    "checks",           # emlib.checks: the lecture claims' reference checks (lec06/claims)
+    "convergence",      # EM's rate, SQUAREM (lec06)
+    "hmm",              # hidden Markov models (lec07)
+    "hmm_reference",    # brute-force HMM references (lec07)
+    "latent_linear",    # PPCA and factor analysis (lec06)
+    "missing",          # Gaussian with missing values (lec06)
+    "plotting.hmm",     # (lec07)
+    "plotting.missing",  # (lec06)
+}
+
+
+def _awaiting(key: str) -> bool:
+    return key.rsplit(".", 1)[0] in AWAITING_EXAMPLES
 
 
 # --------------------------------------------------------------------------------------------
@@ -706,14 +731,17 @@ def _cases_for(kind_filter=None):
 # The tests
 # --------------------------------------------------------------------------------------------
 def test_every_public_function_has_examples():
-    found = public_functions()
-    missing = sorted(set(found) - set(EXAMPLES) - set(SKIPPED))
+    found = {key: obj for key, obj in public_functions().items() if callable(obj)}   # not data
+    missing = sorted(key for key in set(found) - set(EXAMPLES) - set(SKIPPED)
+                     if not _awaiting(key))
     assert not missing, (
         "these public emlib names have no example arguments in tests/test_input_contract.py: "
         f"{missing}. Add an entry to EXAMPLES (valid keyword arguments and the kind of each "
         "argument to attack), or a line in SKIPPED saying why it takes no input to attack.")
     stale = sorted((set(EXAMPLES) | set(SKIPPED)) - set(found))
     assert not stale, f"EXAMPLES/SKIPPED name functions that are not public (any more): {stale}"
+    covered = sorted(key for key in EXAMPLES if _awaiting(key))
+    assert not covered, f"delete these modules from AWAITING_EXAMPLES, they have rows: {covered}"
 
 
 @pytest.mark.parametrize("key", sorted(EXAMPLES))
