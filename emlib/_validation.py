@@ -7,7 +7,9 @@ instead of an IndexError from deep inside NumPy.
 
 from __future__ import annotations
 
+import inspect
 import numbers
+import os
 
 import numpy as np
 
@@ -33,6 +35,8 @@ __all__ = [
     "check_data_with_missing",
     "check_covariance",
     "check_params",
+    "check_allocation",
+    "check_mixture_log_joint",
 ]
 
 
@@ -61,13 +65,13 @@ def check_real_dtype(array: np.ndarray, name: str) -> None:
 
 
 def as_float_array(value, name: str, *, ndim: int | None = None, min_size: int = 1,
-                   copy: bool = False) -> np.ndarray:
+                   copy: bool = False, allow_inf: bool = False) -> np.ndarray:
     """``value`` as a finite float64 array, or an error naming ``name``.
 
     Accepted: real integers and floats (lists, tuples, arrays). Rejected with a TypeError:
     booleans, complex numbers, strings, dates, Python objects, and masked arrays (emlib ignores
     no entry silently: fill the mask, or mark missing values as NaN where a function accepts
-    them). NaN and ±inf are a ValueError.
+    them). NaN and ±inf are a ValueError (±inf allowed with ``allow_inf``, NaN never).
     """
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}")
@@ -79,17 +83,35 @@ def as_float_array(value, name: str, *, ndim: int | None = None, min_size: int =
         raw = np.asarray(value)
     except (TypeError, ValueError) as exc:       # e.g. ragged nested lists
         raise TypeError(f"{name} must be an array of numbers ({exc})") from None
+    if raw.dtype.kind == "O" and raw.size and all(_is_real_number(v) for v in raw.flat):
+        raw = _python_numbers_as_float(raw, name)   # e.g. Python ints past int64
     check_real_dtype(raw, name)
     array = np.array(raw, dtype=np.float64, copy=copy or None)
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, but has shape {array.shape}")
     if array.size < min_size:
         raise ValueError(f"{name} is empty (shape {array.shape}); it needs at least {min_size} value(s)")
-    if not np.all(np.isfinite(array)):
-        bad = np.argwhere(~np.isfinite(array))[0]
+    if not np.all(np.isfinite(array)) and not (allow_inf and not np.any(np.isnan(array))):
+        bad = np.argwhere(np.isnan(array) if allow_inf else ~np.isfinite(array))[0]
         where = tuple(int(i) for i in bad)
         raise ValueError(f"{name} must be finite, but {name}{list(where)} = {array[where]}")
     return array
+
+
+def _is_real_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _python_numbers_as_float(raw: np.ndarray, name: str) -> np.ndarray:
+    """An object array of Python real numbers (NumPy makes one for ints past int64) as floats;
+    an int beyond float64's range is a ValueError, not an inf."""
+    try:
+        return raw.astype(np.float64)
+    except OverflowError:
+        big = next(v for v in raw.flat if isinstance(v, numbers.Integral)
+                   and abs(int(v)) > np.finfo(np.float64).max)
+        raise ValueError(f"{name} holds the integer {big:.3e}, beyond the largest float "
+                         f"({np.finfo(np.float64).max:.3e})") from None
 
 
 def as_log_array(value, name: str, *, ndim: int | None = None, min_size: int = 1) -> np.ndarray:
@@ -160,10 +182,26 @@ def check_random_state(random_state) -> np.random.Generator:
                     f"got {type(random_state).__name__}")
 
 
-def check_callable(value, name: str) -> None:
-    """TypeError unless ``value`` is None or callable (e.g. a per-iteration callback)."""
-    if value is not None and not callable(value):
+def check_callable(value, name: str, arguments: tuple[str, ...] | None = None) -> None:
+    """TypeError unless ``value`` is None or callable (e.g. a per-iteration callback); with
+    ``arguments``, also unless it can be called with that many positional arguments, so that a
+    callback of the wrong arity fails here, naming itself, and not in the middle of a fit."""
+    if value is None:
+        return
+    if not callable(value):
         raise TypeError(f"{name} must be callable or None, got {type(value).__name__}")
+    if arguments is None:
+        return
+    try:
+        signature = inspect.signature(value)
+    except (TypeError, ValueError):              # some builtins have no signature: trust them
+        return
+    try:
+        signature.bind(*arguments)
+    except TypeError as exc:
+        call = f"{name}({', '.join(arguments)})"
+        raise TypeError(f"{name} must accept {len(arguments)} positional arguments, as in {call}, "
+                        f"but its signature is {signature} ({exc})") from None
 
 
 def check_bool(value, name: str) -> bool:
@@ -367,3 +405,55 @@ def check_params(params, cls: type, n_features: int, name: str = "params", hint:
         raise ValueError(f"{name} has {params.n_features} features but X has {n_features} "
                          "columns; they must match")
     return params
+
+
+def _memory_bytes() -> int:
+    """This machine's physical memory in bytes (1 TiB where the system does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return 2**40
+
+
+def _bytes_text(n_bytes: float) -> str:
+    for unit, size in (("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if n_bytes >= size:
+            return f"{n_bytes / size:.3g} {unit}"
+    return f"{n_bytes:.0f} bytes"
+
+
+def check_allocation(n_values, name: str, what: str, *, bytes_per_value: int = 8) -> None:
+    """ValueError naming ``name`` when the ``n_values`` numbers that ``name`` asks for (``what``,
+    e.g. "the (grid_size, 2) grid of q") would not fit in this machine's memory. Called before
+    allocating, so an absurd size says what is too large instead of numpy's MemoryError."""
+    needed = float(n_values) * bytes_per_value
+    available = _memory_bytes()
+    if needed > available:
+        raise ValueError(f"{name} is too large: {what} would need {_bytes_text(needed)} of memory, "
+                         f"more than this machine has ({_bytes_text(available)})")
+
+
+def check_mixture_log_joint(estimate, X, params, name: str = "X",
+                            params_name: str = "params") -> np.ndarray:
+    """``estimate(X, params)``, the (N, K) log π_k + log N(x_n | μ_k, Σ_k) of a mixture (e.g.
+    ``emlib.gmm.estimate_log_prob``), computed with float64's overflow warnings silenced and
+    checked before anything is built on it.
+
+    NaN or +inf means the parameters cannot be evaluated in float64 (e.g. a covariance so close
+    to 0 that its precision overflows): a ValueError naming ``params_name``. A row that is -inf
+    for every component means point n is so far from all of them that its squared distance
+    overflows (no mixture gives a finite point density exactly 0): a ValueError naming ``name``.
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        log_joint = estimate(X, params)
+    if np.any(np.isnan(log_joint) | (log_joint == np.inf)):
+        raise ValueError(f"{params_name} cannot be evaluated in float64: its log-densities are not "
+                         "finite (a covariance too close to 0, or too large?); rescale the data "
+                         "(emlib.datasets.standardize) or increase reg_covar")
+    impossible = np.all(log_joint == -np.inf, axis=-1)
+    if np.any(impossible):
+        n = int(np.flatnonzero(impossible.ravel())[0])
+        raise ValueError(f"{name}[{n}] is so far from every component of {params_name} that its "
+                         "squared Mahalanobis distance overflows float64 (its density is below "
+                         "the smallest float); rescale the data (emlib.datasets.standardize)")
+    return log_joint

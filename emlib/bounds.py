@@ -46,10 +46,12 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from scipy.special import logsumexp
 
 from . import gmm
-from ._validation import (as_float_array, check_data_matrix, check_distribution, check_instance,
-                          check_int, check_n_features, check_real, check_resp)
+from ._validation import (as_float_array, check_allocation, check_data_matrix, check_distribution,
+                          check_instance, check_int, check_mixture_log_joint, check_n_features,
+                          check_real, check_resp)
 from .divergences import elbo, kl_divergence, log_evidence, posterior
 from .em import run
 from .gmm import GaussianMixtureParams, e_step, estimate_log_prob
@@ -99,16 +101,24 @@ def _check_discrete_variable(values, probs):
 
 
 def _jensen(values, probs) -> JensenGap:
-    # Relative to the largest value r = x / x_max, so that a constant X gives r = 1 exactly and
+    # Relative to the largest value of positive probability, r = x / x_max, so that a constant X gives r = 1 exactly and
     # both sides exactly log x_max: the gap is then exactly 0, not a rounding error. log1p keeps
-    # log E[r] accurate when E[r] is close to 1 (X nearly constant).
+    # log E[r] accurate when E[r] is close to 1 (X nearly constant); when E[r] is small (values
+    # spanning many orders of magnitude, some r underflowing) log E[r] is a weighted log-sum-exp
+    # of log r instead. log r = log x − log x_max never underflows, so E[log X] stays finite.
+    support = probs > 0                        # values of probability 0 play no part
+    values, probs = values[support], probs[support]
     scale = values.max()
-    ratio = values / scale
-    log_mean_ratio = np.log1p(np.dot(probs, ratio - 1.0))        # log E[X / x_max]
-    mean_log_ratio = float(np.dot(probs, np.log(ratio)))          # E[log(X / x_max)]
-    gap = max(float(log_mean_ratio - mean_log_ratio), 0.0)        # >= 0 up to rounding
+    log_ratio = np.log(values) - np.log(scale)                   # log(x / x_max) <= 0, exact 0 at max
+    mean_ratio = float(np.dot(probs, np.exp(log_ratio)))
+    if mean_ratio >= 0.5:
+        log_mean_ratio = float(np.log1p(np.dot(probs, np.expm1(log_ratio))))   # log E[X / x_max]
+    else:
+        log_mean_ratio = float(logsumexp(log_ratio, b=probs))
+    mean_log_ratio = float(np.dot(probs, log_ratio))              # E[log(X / x_max)]
+    gap = max(log_mean_ratio - mean_log_ratio, 0.0)               # >= 0 up to rounding
     log_scale = float(np.log(scale))
-    return JensenGap(log_scale + float(log_mean_ratio), log_scale + mean_log_ratio, gap)
+    return JensenGap(log_scale + log_mean_ratio, log_scale + mean_log_ratio, gap)
 
 
 def jensen_gap(values, probs) -> JensenGap:
@@ -147,9 +157,23 @@ class Decomposition(NamedTuple):
 
 def _decomposition(log_joint, q) -> Decomposition:
     """The three totals from the (N, K) log joint and the (N, K) q, each computed on its own."""
+    kl = kl_divergence(q, posterior(log_joint))
+    if np.any(np.isinf(kl)):
+        # A posterior that underflowed to 0 where q > 0 (log γ_nk < −745, e.g. a component
+        # collapsing onto few points) makes KL +inf although it is finite: redo those rows from
+        # log γ = log p(x, z) − log p(x), which does not underflow. (+inf stays where
+        # log p(x, z) = −inf, a component of weight 0.)
+        rows = np.isinf(kl)
+        log_posterior = log_joint[rows] - log_evidence(log_joint[rows])[:, None]
+        q_rows = q[rows]
+        with np.errstate(invalid="ignore"):             # −inf − (−inf) where q = 0: masked
+            terms = np.where(q_rows > 0, q_rows * (np.log(np.where(q_rows > 0, q_rows, 1.0))
+                                                   - log_posterior), 0.0)
+        kl = kl.copy()
+        kl[rows] = terms.sum(axis=1)
     return Decomposition(float(np.sum(log_evidence(log_joint))),
                          float(np.sum(elbo(log_joint, q))),
-                         float(np.sum(kl_divergence(q, posterior(log_joint)))))
+                         float(np.sum(kl)))
 
 
 def decomposition(X, params, q) -> Decomposition:
@@ -176,11 +200,12 @@ def decomposition(X, params, q) -> Decomposition:
     rounding as a fact, not by construction; kl = 0 exactly when q = γ.
 
     A component whose posterior underflows to 0 for a point (log γ_nk < -745) while q_nk > 0
-    gives kl = +inf although L is finite: keep q away from such components.
+    still gets its finite KL term, from log γ_nk computed in log space; kl is +inf (and elbo
+    -inf) only where q_nk > 0 on a component of weight 0.
     """
     X, params = _check_X_params(X, params)
     q = check_resp(q, X.shape[0], params.n_components, name="q", atol=1e-8)
-    return _decomposition(estimate_log_prob(X, params), q)
+    return _decomposition(check_mixture_log_joint(estimate_log_prob, X, params), q)
 
 
 def _check_one_point(x, n_features):
@@ -244,7 +269,8 @@ def elbo_for_point(x, params, q0, *, grid_size: int = 201) -> ElboForPoint:
     if q0 > 1.0:
         raise ValueError(f"q0 is the probability q(z = 0), so it must be <= 1, got {q0}")
     grid_size = check_int(grid_size, "grid_size", minimum=2)
-    log_joint = estimate_log_prob(x, params)[0]                         # (2,)
+    check_allocation(4 * grid_size, "grid_size", f"a grid of {grid_size} values of q0")
+    log_joint = check_mixture_log_joint(estimate_log_prob, x, params, "x")[0]    # (2,)
     grid = np.linspace(0.0, 1.0, grid_size)
     family = np.column_stack([grid, 1.0 - grid])
     bound = elbo(np.broadcast_to(log_joint, family.shape), family)      # (grid_size,)
@@ -362,6 +388,13 @@ def bound_curves(X, params, *, component: int = 0, feature: int = 0, n_iter: int
                          "likelihood: choose a component with a positive weight")
     if grid is not None:
         grid = as_float_array(grid, "grid", ndim=1, min_size=2)
+    n_grid = 301 if grid is None else grid.size
+    cells = X.shape[0] * params.n_components
+    # The T responsibilities q_t (N, K) and bounds (G,), and the (G, N, K) log joints.
+    check_allocation(n_iter * (2 * cells + n_grid), "n_iter", f"{n_iter} EM steps on {cells} "
+                     "responsibilities")
+    check_allocation(2 * n_grid * cells, "grid", f"the log joints at {n_grid} grid values")
+    check_mixture_log_joint(estimate_log_prob, X, params)
 
     # EM on m, on the driver: the E-step's statistics are q_t, the M-step is _best_mean.
     model = _MeanCoordinate(X, params, component, feature)
@@ -379,11 +412,25 @@ def bound_curves(X, params, *, component: int = 0, feature: int = 0, n_iter: int
         margin = 0.1 * (high - low) if high > low else 1.0
         grid = np.linspace(low - margin, high + margin, 301)
     # Log joints log p(x_n, z_n = k | θ(m)) for every grid value: (G, N, K).
-    log_joint = np.stack([estimate_log_prob(X, _with_mean(params, component, feature, m))
-                          for m in grid])
+    with np.errstate(over="ignore", invalid="ignore"):     # a far grid value: checked below
+        log_joint = np.stack([estimate_log_prob(X, _with_mean(params, component, feature, m))
+                              for m in grid])
+    # NaN, or a point with no finite log joint, at a grid value: its squared distances overflow.
+    unusable = np.isnan(log_joint).any(axis=(1, 2)) | ~np.isfinite(
+        np.where(np.isnan(log_joint), 0.0, log_joint).max(axis=2)).all(axis=1)
+    if np.any(unusable):
+        g = int(np.flatnonzero(unusable)[0])
+        raise ValueError(f"grid[{g}] = {grid[g]:.6g} puts μ[{component}, {feature}] so far from "
+                         "the data that log p(X | θ(m)) is not finite in float64; choose a grid "
+                         "closer to the data")
     log_likelihood = log_evidence(log_joint).sum(axis=1)
     bounds = np.stack([elbo(log_joint, np.broadcast_to(resp, log_joint.shape)).sum(axis=1)
                        for resp in resps])
+    if not np.all(np.isfinite(bounds)):
+        g = int(np.flatnonzero(~np.all(np.isfinite(bounds), axis=0))[0])
+        raise ValueError(f"grid[{g}] = {grid[g]:.6g} puts μ[{component}, {feature}] so far from "
+                         "the points q_t gives that component that the bound L(q_t, θ(m)) is "
+                         "below float64's range; choose a grid closer to the data")
     return BoundCurves(grid, log_likelihood, bounds, iterates, iterate_log_likelihoods,
                        bound_at_next, component, feature)
 
@@ -451,13 +498,22 @@ def em_half_steps(X, params, q=None, *, n_iter: int = 3, reg_covar: float = 0.0)
         q = check_resp(q, n_samples, n_components, name="q", atol=1e-8)
     n_iter = check_int(n_iter, "n_iter", minimum=1)
     reg_covar = check_real(reg_covar, "reg_covar", minimum=0.0)
+    # 2T + 1 states, each a θ (with its Cholesky factors) and an (N, K) q or log joint.
+    state = 3 * params.n_components * (params.n_features + 1) ** 2 + 2 * n_samples * n_components
+    check_allocation((2 * n_iter + 1) * state, "n_iter", f"{2 * n_iter + 1} recorded states of EM")
 
     # EM in its textbook form on the driver: the statistics are q = p(Z | X, θ^(t)) and the
     # M-step is gmm.m_step. The states are then rebuilt from the recorded iterates θ^(0) … θ^(T).
+    check_mixture_log_joint(estimate_log_prob, X, params)
     model = _TextbookMixture(X, reg_covar)
     thetas = []
-    run(model, params, max_iter=n_iter, tol=0.0,
-        callback=lambda t, theta, objective: thetas.append(theta))
+    try:
+        run(model, params, max_iter=n_iter, tol=0.0,
+            callback=lambda t, theta, objective: thetas.append(theta))
+    except ValueError as exc:            # an M-step whose covariance is singular in float64
+        raise ValueError(f"EM on X failed at M-step {len(thetas)}: {exc} (reg_covar = "
+                         f"{reg_covar:g}; data on a scale near 1e-150 or below gives covariances "
+                         "that underflow: standardize X)") from None
     labels, states, in_force = ["start"], [(thetas[0], q)], [thetas[0]]
     for t in range(1, n_iter + 1):
         posterior_q = e_step(X, thetas[t - 1])[0]                   # E-step: q = p(Z | X, θ)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from ._validation import as_float_array, check_int
+from ._validation import as_float_array, check_bool, check_int
 
 __all__ = [
     "old_faithful",
@@ -52,8 +52,7 @@ def old_faithful(*, standardized: bool = False) -> np.ndarray:
     A. W. Bowman (1990), "A look at some data on the Old Faithful geyser", *Applied Statistics*
     39, 357–365. The file is ``emlib/data/old_faithful.csv``.
     """
-    if not isinstance(standardized, bool):
-        raise TypeError(f"standardized must be True or False, got {standardized!r}")
+    standardized = check_bool(standardized, "standardized")
     text = resources.files("emlib").joinpath("data", "old_faithful.csv").read_text(encoding="utf-8")
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     # Guard against an edited or truncated file: the course's numbers depend on exactly this data.
@@ -83,15 +82,24 @@ def standardize(X) -> np.ndarray:
     responsibilities, and a log-likelihood lower by N·Σ_d log std_d (the log-Jacobian).
     """
     X = as_float_array(X, "X", ndim=2)
-    mean = X.mean(axis=0)
-    centred = X - mean
+    # Z does not change when a column is divided by a constant, so each is first divided by a
+    # power of two (exact) that brings it into (−2, 2): squares of data near 1e200 would
+    # overflow, of data near 1e-300 underflow.
+    largest = np.abs(X).max(axis=0)
+    scale = np.where(largest > 0, np.ldexp(1.0, np.frexp(largest)[1] - 1), 1.0)
+    scaled = X / scale
+    mean = scaled.mean(axis=0)
+    centred = scaled - mean
     std = np.sqrt((centred**2).mean(axis=0))
     # A constant column can come out with a spread at rounding level (~1e-16·|mean|), not 0.
     constant = std <= 1e-12 * np.abs(mean)
     if np.any(constant):
         column = int(np.flatnonzero(constant)[0])
-        raise ValueError(f"column {column} of X is constant (standard deviation {std[column]:.3g}),"
-                         " so it cannot be standardized")
+        spread, level = std[column] * scale[column], mean[column] * scale[column]
+        raise ValueError(f"column {column} of X is constant to working precision (standard "
+                         f"deviation {spread:.3g} around a mean of {level:.3g}, less than 1e-12 of "
+                         "it), so it cannot be standardized; drop the column, or subtract its "
+                         "mean first if the spread is real")
     return centred / std
 
 

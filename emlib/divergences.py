@@ -66,7 +66,13 @@ def _check_distributions(p: np.ndarray, name: str, axis: int) -> None:
     """Raise unless every slice of ``p`` along ``axis`` is a probability distribution."""
     if np.any(p < 0):
         check_distribution(p, name)   # raises, with the index of the negative entry as given
-    check_distribution(np.moveaxis(p, axis, -1), name)
+    try:
+        check_distribution(np.moveaxis(p, axis, -1), name)
+    except ValueError as exc:
+        if p.ndim == 1:
+            raise
+        raise ValueError(f"{exc} — the distributions lie along axis {axis} of {name} "
+                         "(the argument axis); pass the axis that holds the K values of z") from None
 
 
 def _as_distributions(value, name: str, axis) -> tuple[np.ndarray, int]:

@@ -141,10 +141,11 @@ class SufficientStatistics:
 
 def check_em_arguments(max_iter, tol, callback) -> tuple[int, float]:
     """Validate the driver's arguments at a model's edge: ``max_iter`` an int >= 0, ``tol`` a
-    real >= 0, ``callback`` None or callable. Returns (max_iter, tol)."""
+    real >= 0, ``callback`` None or callable as ``callback(t, params, objective)``. Returns
+    (max_iter, tol)."""
     max_iter = check_int(max_iter, "max_iter", minimum=0)
     tol = check_real(tol, "tol", minimum=0.0)
-    check_callable(callback, "callback")
+    check_callable(callback, "callback", ("t", "params", "objective"))
     return max_iter, tol
 
 

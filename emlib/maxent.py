@@ -49,7 +49,7 @@ import numpy as np
 from scipy.optimize import linprog, minimize, root
 from scipy.special import entr, logsumexp, softmax
 
-from ._validation import as_float_array, check_int, check_real
+from ._validation import as_float_array, check_allocation, check_int, check_real
 
 __all__ = [
     "MaxEntropyResult",
@@ -118,6 +118,34 @@ def _check_natural_params(natural_params, features) -> tuple[np.ndarray, np.ndar
 # --------------------------------------------------------------------------------------------
 # The exponential family on a finite support
 # --------------------------------------------------------------------------------------------
+def _power_of_two_above(values) -> float:
+    """A power of two 2^e with |values| / 2^e < 2 (1.0 for all zeros): dividing by it is exact
+    and brings the values into (−2, 2), and 2^e itself never overflows."""
+    largest = float(np.max(np.abs(values), initial=0.0))
+    if largest == 0.0:
+        return 1.0
+    return float(np.ldexp(1.0, np.frexp(largest)[1] - 1))
+
+
+def _scaled_logits(natural_params, features):
+    """The S logits θᵀφ(x_s) as ``scale · z`` with z finite (|z_s| < 4F): θ and φ are divided by
+    powers of two first, which is exact, so ``z · scale`` is θᵀφ to rounding wherever that is a
+    float, and still usable where it overflows (θ ~ 1e308, or φ ~ 1e308)."""
+    feature_scale = _power_of_two_above(features)
+    param_scale = _power_of_two_above(natural_params)
+    z = (features / feature_scale) @ (natural_params / param_scale)
+    return z, feature_scale, param_scale
+
+
+def _pmf(natural_params, features):
+    """(S,) p_θ = softmax(θᵀφ) from the scaled logits: the differences z_s − max z, scaled back,
+    are <= 0, so they can only underflow (to a probability 0), never overflow."""
+    z, feature_scale, param_scale = _scaled_logits(natural_params, features)
+    with np.errstate(over="ignore"):            # a difference below −1.8e308 is −inf: p_s = 0
+        shifted = ((z - z.max()) * feature_scale) * param_scale
+    return softmax(shifted)
+
+
 def exp_family_pmf(natural_params, features) -> np.ndarray:
     """The exponential-family distribution p_θ(x_s) = exp(θᵀφ(x_s) − A(θ)) on S support points.
 
@@ -128,10 +156,11 @@ def exp_family_pmf(natural_params, features) -> np.ndarray:
 
     Returns
     -------
-    (S,) probabilities, a softmax of the S values θᵀφ(x_s) (max-shifted, no overflow).
+    (S,) probabilities, a softmax of the S values θᵀφ(x_s) (max-shifted, no overflow, even for
+    θ or φ near 1e308, where p concentrates on the largest θᵀφ).
     """
     natural_params, features = _check_natural_params(natural_params, features)
-    return softmax(features @ natural_params)
+    return _pmf(natural_params, features)
 
 
 def log_partition(natural_params, features) -> float:
@@ -145,10 +174,19 @@ def log_partition(natural_params, features) -> float:
     Returns
     -------
     float A(θ); convex in θ, with gradient ``log_partition_gradient`` and Hessian
-    ``log_partition_hessian``.
+    ``log_partition_hessian``. A ValueError when |A(θ)| itself is beyond float64's range
+    (max_s θᵀφ(x_s) > 1.8e308).
     """
     natural_params, features = _check_natural_params(natural_params, features)
-    return float(logsumexp(features @ natural_params))
+    z, feature_scale, param_scale = _scaled_logits(natural_params, features)
+    with np.errstate(over="ignore"):
+        top = (z.max() * feature_scale) * param_scale                  # max_s θᵀφ(x_s)
+        shifted = ((z - z.max()) * feature_scale) * param_scale
+    if not np.isfinite(top):
+        raise ValueError("A(θ) = max_s θᵀφ(x_s) + log Σ_s exp(θᵀφ(x_s) − max) is beyond float64's "
+                         "range: natural_params times features exceeds 1.8e308; rescale the "
+                         "features or the natural parameters")
+    return float(top + logsumexp(shifted))
 
 
 def log_partition_gradient(natural_params, features) -> np.ndarray:
@@ -162,10 +200,12 @@ def log_partition_gradient(natural_params, features) -> np.ndarray:
     Returns
     -------
     (F,) the expected features under p_θ (the "mean parameters" of the family). Differentiating
-    A = log Z gives ∂A/∂θ_j = Σ_s φ_j(x_s) exp(θᵀφ(x_s)) / Z = E_θ[φ_j].
+    A = log Z gives ∂A/∂θ_j = Σ_s φ_j(x_s) exp(θᵀφ(x_s)) / Z = E_θ[φ_j]. A weighted mean of the
+    rows of features, so always within their range.
     """
     natural_params, features = _check_natural_params(natural_params, features)
-    return softmax(features @ natural_params) @ features
+    scale = _power_of_two_above(features)
+    return (_pmf(natural_params, features) @ (features / scale)) * scale
 
 
 def log_partition_hessian(natural_params, features) -> np.ndarray:
@@ -178,10 +218,19 @@ def log_partition_hessian(natural_params, features) -> np.ndarray:
 
     Returns
     -------
-    (F, F) covariance matrix of the features under p_θ, computed from centred features.
+    (F, F) covariance matrix of the features under p_θ, computed from centred features (scaled
+    by a power of two, so features near 1e308 do not overflow). A ValueError when a covariance
+    itself exceeds float64's range.
     """
     natural_params, features = _check_natural_params(natural_params, features)
-    return _covariance(softmax(features @ natural_params), features)
+    scale = _power_of_two_above(features)
+    with np.errstate(over="ignore"):
+        hessian = (_covariance(_pmf(natural_params, features), features / scale) * scale) * scale
+    if not np.all(np.isfinite(hessian)):
+        raise ValueError("the covariance of the features under p_θ exceeds float64's range "
+                         "(features of size ~1e154 or more spread over the support); rescale "
+                         "the features")
+    return hessian
 
 
 def _covariance(p, features):
@@ -192,15 +241,24 @@ def _covariance(p, features):
 # --------------------------------------------------------------------------------------------
 # Maximum entropy
 # --------------------------------------------------------------------------------------------
-def _scaled_features(features, moments):
+def _column_scales(features, moments) -> np.ndarray:
+    """(F,) powers of two c_j with |f_j| / c_j, |m_j| / c_j < 2: the problem for f_j / c_j and
+    m_j / c_j has the same p, and λ_j / c_j as multipliers. Dividing first keeps the differences
+    and spreads below from overflowing (features near 1e308) or underflowing (near 1e-300)."""
+    return np.array([_power_of_two_above(np.append(features[:, j], moments[j]))
+                     for j in range(features.shape[1])])
+
+
+def _scaled_features(features, moments, original_features, original_moments):
     """The (S, F) features centred at the targets and divided by their spread over the support
-    (each column then lies in [-1, 1]), and the (F,) spreads max_s f − min_s f. A column constant
-    on the support must equal its target; it becomes 0 (its spread is 0)."""
+    (each column then lies in [-1, 1]), and the (F,) spreads max_s f − min_s f, for features and
+    moments already divided by ``_column_scales`` (the originals are for the messages). A column
+    constant on the support must equal its target; it becomes 0 (its spread is 0)."""
     centred = features - moments
     spread = features.max(axis=0) - features.min(axis=0)
     for j in np.flatnonzero(spread == 0):
-        value = features[0, j]
-        if abs(moments[j] - value) > 1e-12 * max(1.0, abs(value)):
+        if abs(moments[j] - features[0, j]) > 1e-12 * max(1.0, abs(features[0, j])):
+            value, moments = original_features[0, j], original_moments
             raise ValueError(
                 f"features[:, {j}] takes the single value {value:.12g} at every support point, so "
                 f"its expectation is {value:.12g} under every distribution; moments[{j}] = "
@@ -336,7 +394,11 @@ def max_entropy_distribution(features, moments) -> MaxEntropyResult:
                          f"column(s); moments must have shape ({n_features},), one target per "
                          "feature")
     _check_in_range(features, moments)
-    scaled, spread = _scaled_features(features, moments)
+    # Solve for f / c and m / c (exact powers of two per column), λ_j = λ̂_j / c_j at the end.
+    column_scales = _column_scales(features, moments)
+    original_features, original_moments = features, moments
+    features, moments = features / column_scales, moments / column_scales
+    scaled, spread = _scaled_features(features, moments, original_features, original_moments)
 
     slack = _interior_slack(scaled)
     if slack is None:
@@ -359,20 +421,21 @@ def max_entropy_distribution(features, moments) -> MaxEntropyResult:
     rank = int(np.sum(singular_values > 1e-10 * max(singular_values.max(initial=0.0), 1e-300)))
     basis = vt[:rank].T                                             # (F, r)
     eta, n_iter = _solve_dual(scaled @ basis)
-    # Undo the scaling: (f − m)/spread · (Vη) = (f − m) · λ; a constant column gets λ_j = 0.
-    natural_params = np.where(spread > 0, (basis @ eta) / np.where(spread > 0, spread, 1.0), 0.0)
+    # Undo the scaling: (f − m)/spread · (Vη) = (f − m) · λ̂; a constant column gets λ̂_j = 0.
+    multipliers = np.where(spread > 0, (basis @ eta) / np.where(spread > 0, spread, 1.0), 0.0)
 
-    # λᵀ(f − m) rather than λᵀf: the same p, without rounding a large common offset into it.
-    logits = (features - moments) @ natural_params
-    log_norm = float(logsumexp(logits) + moments @ natural_params)     # A(λ)
+    # λ̂ᵀ(f − m) rather than λ̂ᵀf: the same p, without rounding a large common offset into it.
+    logits = (features - moments) @ multipliers
+    log_norm = float(logsumexp(logits) + moments @ multipliers)     # A(λ) = A for f/c at λ̂
     p = softmax(logits)
+    natural_params = multipliers / column_scales                    # λ for the original f
     error = np.abs(p @ features - moments)
     allowed = _MOMENT_RTOL * np.where(spread > 0, spread, np.maximum(1.0, np.abs(moments)))
     if not np.all(error <= allowed):
         worst = int(np.argmax(error / allowed))
         raise RuntimeError(
             f"the dual solver did not meet the moments: |E_p[f_{worst}] − m_{worst}| = "
-            f"{error[worst]:.3g}. The targets may be extremely close to the boundary of the "
+            f"{error[worst] * column_scales[worst]:.3g}. The targets may be extremely close to the boundary of the "
             f"convex hull of the rows of features (LP slack {slack:.3g}).")
     return MaxEntropyResult(p=p, natural_params=natural_params, log_partition=log_norm,
                             entropy=float(entr(p).sum()), n_iter=n_iter)
@@ -398,6 +461,8 @@ def dice_max_entropy(mean, n_faces: int = 6) -> MaxEntropyResult:
     """
     mean = check_real(mean, "mean")
     n_faces = check_int(n_faces, "n_faces", minimum=2)
+    # The support, the feasibility LP and the dual solver's work arrays: ~16 numbers a face.
+    check_allocation(16 * n_faces, "n_faces", f"a die with {n_faces} faces")
     if not 1.0 < mean < n_faces:
         raise ValueError(f"mean must lie strictly between 1 and n_faces = {n_faces}, got {mean}. "
                          f"Outside [1, {n_faces}] no die has that average; at the ends only one "

@@ -76,8 +76,9 @@ from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from scipy.special import gammaln, xlogy
 
-from ._validation import (as_float_array, check_bool, check_doc_topic, check_int, check_real_dtype,
-                          check_random_state, check_real, check_topic_word, check_vocabulary)
+from ._validation import (as_float_array, check_allocation, check_bool, check_doc_topic, check_int,
+                          check_real_dtype, check_random_state, check_real, check_topic_word,
+                          check_vocabulary)
 from .em import EMResult, SufficientStatistics, check_em_arguments, run
 
 __all__ = [
@@ -105,6 +106,12 @@ __all__ = [
 # overhead small.
 _BLOCK_BYTES = 2**21
 _MIN_BLOCK = 256
+_FLOAT_MAX = float(np.finfo(np.float64).max)
+# The most tokens Σ n_dv whose log-likelihood Σ n_dv log (ΠΘ)_dv is always a float: every
+# |log (ΠΘ)_dv| is at most −log(5e-324) < 745.
+_MAX_TOKENS = _FLOAT_MAX / 746.0
+# Counts above this are not all whole numbers in float64 (2**53 + 1 is not a float).
+_MAX_EXACT_COUNT = 2.0**53
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,7 +123,7 @@ def _position(matrix: sparse.csr_array, index: int) -> tuple[int, int]:
     return row, int(matrix.indices[index])
 
 
-def _check_counts(counts, name: str = "counts") -> sparse.csr_array:
+def _check_counts(counts, name: str = "counts", *, bound_total: bool = True) -> sparse.csr_array:
     """``counts`` as a canonical float64 CSR array (sorted indices, no duplicates or stored
     zeros), non-negative and finite. Sparse input in canonical float64 CSR form is not copied
     (its arrays are shared, never written); a dense array is converted, which is O(D·V) only
@@ -146,6 +153,15 @@ def _check_counts(counts, name: str = "counts") -> sparse.csr_array:
     if np.any(data == 0):                            # stored zeros: drop them, on a copy
         matrix = matrix.copy()
         matrix.eliminate_zeros()
+    if bound_total:
+        with np.errstate(over="ignore"):
+            total = float(np.sum(matrix.data))
+        if not total <= _MAX_TOKENS:
+            raise ValueError(
+                f"{name} add up to {total:.3g} tokens, more than the {_MAX_TOKENS:.3g} emlib's "
+                "topic model can take: each token adds up to 745 nats (−log of the smallest "
+                "float) to the log-likelihood, which must stay below float64's 1.8e308. Divide "
+                "the counts by a constant (maximum-likelihood Π and Θ do not change)")
     return matrix
 
 
@@ -156,7 +172,22 @@ def _check_concentration(value, name: str) -> float:
             f"{name} must be >= 1 (got {value}): the M-step adds the pseudo-count {name} − 1, "
             f"which would be negative, and the Dirichlet mode it computes does not exist below 1. "
             f"Use {name}=1 for maximum likelihood, {name}>1 for a smoothing prior.")
+    if value > _MAX_EXACT_COUNT:
+        raise ValueError(
+            f"{name} must be at most 2**53 = {_MAX_EXACT_COUNT:.6g} (got {value:.6g}): a larger "
+            f"pseudo-count swamps every expected count in float64 (E + {name} − 1 rounds to "
+            f"{name} − 1), so the estimate would not depend on the data, and the log prior "
+            "overflows")
     return value
+
+
+def _check_n_topics(n_topics, shape) -> int:
+    """K >= 1, small enough that Π (D, K), Θ (K, V) and the E-step's statistics and buffers fit
+    in memory (about four copies of the (D + V)·K parameters)."""
+    n_topics = check_int(n_topics, "n_topics", minimum=1)
+    check_allocation(4 * (shape[0] + shape[1]) * n_topics, "n_topics",
+                     f"{n_topics} topics for {shape[0]} documents and {shape[1]} words")
+    return n_topics
 
 
 _check_doc_topic = check_doc_topic
@@ -181,6 +212,14 @@ class _ZeroProbability(Exception):
     def __init__(self, doc: int, word: int):
         super().__init__(doc, word)
         self.doc, self.word = doc, word
+
+
+class _TinyProbability(_ZeroProbability):
+    """An observed word has (ΠΘ)_dv > 0 so small that R_dv = n_dv / (ΠΘ)_dv overflows float64."""
+
+    def __init__(self, doc: int, word: int, probability: float, count: float):
+        super().__init__(doc, word)
+        self.probability, self.count = probability, count
 
 
 class _Corpus:
@@ -230,14 +269,16 @@ class _Corpus:
         first = int(np.flatnonzero(~(self.ratio > 0))[0])
         raise _ZeroProbability(int(self.rows[first]), int(self.cols[first]))
 
-    def e_step(self, doc_topic, words_topic) -> float:
+    def e_step(self, doc_topic, words_topic, *, ratio: bool = True) -> float:
         """Fill ``self.ratio`` with R = n / (ΠΘ) at the non-zeros and return Σ n log(ΠΘ).
 
         doc_topic (D, K) and words_topic = Θᵀ (V, K) must be C-contiguous. Raises
-        _ZeroProbability if an observed word has (ΠΘ)_dv = 0 (then the log-likelihood is -inf).
+        _ZeroProbability if an observed word has (ΠΘ)_dv = 0 (then the log-likelihood is -inf),
+        and, when the ratio is wanted, _TinyProbability if some R_dv overflows. (The total is
+        finite: _check_counts bounds Σ n_dv, and each |log (ΠΘ)_dv| is at most 745.)
         """
         total = 0.0
-        with np.errstate(divide="ignore"):          # log 0 = -inf is detected below
+        with np.errstate(divide="ignore", over="ignore"):   # log 0 and overflow: detected below
             for start, stop in self.blocks:
                 _, _, probability = self._probabilities(start, stop, doc_topic, words_topic)
                 counts = self.data[start:stop]
@@ -245,7 +286,16 @@ class _Corpus:
                 if total == -np.inf:
                     self._raise_zero()
                 np.divide(counts, probability, out=probability)     # R_dv
+        if ratio and self.ratio.size and not self.ratio.max() < np.inf:
+            self._raise_tiny()
         return total
+
+    def _raise_tiny(self):
+        """Raise _TinyProbability for the first non-zero whose R_dv overflowed."""
+        first = int(np.flatnonzero(np.isinf(self.ratio))[0])
+        count = float(self.data[first])
+        raise _TinyProbability(int(self.rows[first]), int(self.cols[first]),
+                               count / _FLOAT_MAX, count)
 
     def hard_e_step(self, doc_topic, words_topic, assignments) -> tuple[float, float]:
         """c_dv = argmax_k π_dk θ_kv into ``assignments``; return (Σ n log max_k π_dk θ_kv,
@@ -465,7 +515,7 @@ def init_params(counts, n_topics: int, *, random_state=None) -> tuple[np.ndarray
     seed or a Generator). Returns doc_topic (D, K) and topic_word (K, V).
     """
     counts = _check_counts(counts)
-    n_topics = check_int(n_topics, "n_topics", minimum=1)
+    n_topics = _check_n_topics(n_topics, counts.shape)
     rng = check_random_state(random_state)
     n_docs, n_words = counts.shape
     doc_topic = rng.dirichlet(np.ones(n_topics), size=n_docs)
@@ -474,13 +524,20 @@ def init_params(counts, n_topics: int, *, random_state=None) -> tuple[np.ndarray
 
 
 def _zero_probability_error(zero: _ZeroProbability, what: str) -> ValueError:
+    if isinstance(zero, _TinyProbability):
+        return ValueError(
+            f"{what} give word {zero.word} of document {zero.doc} a probability below "
+            f"{zero.probability:.3g}, so small beside its count (counts[{zero.doc}, {zero.word}] "
+            f"= {zero.count:.6g}) that the E-step's ratio n_dv / Σ_k π_dk θ_kv overflows "
+            "float64; give observed words more probability (e.g. smooth the topics), or divide "
+            "the counts by a constant")
     return ValueError(
         f"{what} give probability 0 to word {zero.word} of document {zero.doc}, which occurs "
         f"there (counts[{zero.doc}, {zero.word}] > 0): Σ_k π_dk θ_kv must be > 0 for every "
         "observed word, or the log-likelihood is -inf")
 
 
-def _e_step_or_raise(corpus, doc_topic, words_topic, what="the parameters"):
+def _e_step_or_raise(corpus, doc_topic, words_topic, what="doc_topic and topic_word"):
     try:
         return corpus.e_step(doc_topic, words_topic)
     except _ZeroProbability as zero:
@@ -540,15 +597,20 @@ def m_step(ratio, doc_topic, topic_word, *, alpha: float = 1.0,
     doc_topic (D, K) and topic_word (K, V), new arrays with rows summing to 1. An empty document
     gets π_d = 1/K; a topic with no expected words (only possible for beta = 1) keeps its θ_k.
     """
-    ratio = _check_counts(ratio, "ratio")
+    ratio = _check_counts(ratio, "ratio", bound_total=False)
     n_docs, n_words = ratio.shape
     topic_word = _check_topic_word(topic_word, n_words=n_words)
     doc_topic = _check_doc_topic(doc_topic, n_docs=n_docs, n_topics=topic_word.shape[0])
     alpha = _check_concentration(alpha, "alpha")
     beta = _check_concentration(beta, "beta")
     words_topic = np.ascontiguousarray(topic_word.T)
-    expected_doc = doc_topic * (ratio @ words_topic)          # Σ_v n_dv γ̃_dvk = π_dk (RΘᵀ)_dk
-    expected_words = words_topic * (ratio.T @ doc_topic)      # Σ_d n_dv γ̃_dvk = θ_kv (ΠᵀR)_kv
+    with np.errstate(over="ignore", invalid="ignore"):       # detected below
+        expected_doc = doc_topic * (ratio @ words_topic)      # Σ_v n_dv γ̃_dvk = π_dk (RΘᵀ)_dk
+        expected_words = words_topic * (ratio.T @ doc_topic)  # Σ_d n_dv γ̃_dvk = θ_kv (ΠᵀR)_kv
+    if not (np.all(np.isfinite(expected_doc)) and np.all(np.isfinite(expected_words))):
+        raise ValueError("the expected counts π_dk (RΘᵀ)_dk and θ_kv (ΠᵀR)_kv overflow float64: "
+                         "ratio is too large (its values are n_dv / (ΠΘ)_dv, see e_step); divide "
+                         "the counts by a constant")
     new_doc = _doc_topic_from_counts(expected_doc, alpha)
     new_words = _words_topic_from_counts(expected_words, words_topic, beta)
     return new_doc, np.ascontiguousarray(new_words.T)
@@ -593,7 +655,7 @@ def log_likelihood(counts, doc_topic, topic_word) -> float:
 def _log_likelihood(counts, doc_topic, topic_word) -> float:
     corpus = _Corpus(counts, doc_topic.shape[1])
     try:
-        return corpus.e_step(doc_topic, np.ascontiguousarray(topic_word.T))
+        return corpus.e_step(doc_topic, np.ascontiguousarray(topic_word.T), ratio=False)
     except _ZeroProbability:
         return -np.inf
 
@@ -661,7 +723,7 @@ def fit(counts, n_topics: int, *, alpha: float = 1.0, beta: float = 1.0, max_ite
     """
     counts = _check_counts(counts)
     n_docs, n_words = counts.shape
-    n_topics = check_int(n_topics, "n_topics", minimum=1)
+    n_topics = _check_n_topics(n_topics, counts.shape)
     alpha = _check_concentration(alpha, "alpha")
     beta = _check_concentration(beta, "beta")
     max_iter, tol = check_em_arguments(max_iter, tol, callback)
@@ -778,6 +840,12 @@ def split_tokens(counts, fraction: float = 0.5, *,
         d, v = _position(counts, int(np.flatnonzero(counts.data != np.round(counts.data))[0]))
         raise ValueError("counts must be whole numbers of tokens to split them, but "
                          f"counts[{d}, {v}] = {counts[d, v]}")
+    if counts.nnz and counts.data.max() > _MAX_EXACT_COUNT:
+        d, v = _position(counts, int(np.argmax(counts.data)))
+        raise ValueError(f"counts[{d}, {v}] = {counts[d, v]:.6g} is too many tokens to split one "
+                         f"by one: above 2**53 = {_MAX_EXACT_COUNT:.6g} float64 does not hold "
+                         "every whole number, so the two parts could not add up to counts "
+                         "exactly")
     rng = check_random_state(random_state)
     first = rng.binomial(counts.data.astype(np.int64), fraction).astype(np.float64)
     parts = []
@@ -844,6 +912,11 @@ def _check_doc_lengths(doc_lengths, n_docs: int) -> np.ndarray:
         bad = int(np.flatnonzero((lengths < 0) | (lengths != np.round(lengths)))[0])
         raise ValueError("doc_lengths must be non-negative whole numbers of words, but "
                          f"doc_lengths[{bad}] = {lengths[bad]}")
+    # Every token is drawn and stored (its document, word and topic: 3 int64), so the total
+    # says what memory the corpus needs; it also keeps every length within int64.
+    with np.errstate(over="ignore"):
+        total = float(lengths.sum())
+    check_allocation(3 * total, "doc_lengths", f"a corpus of {total:.3g} tokens")
     return lengths.astype(np.int64)
 
 

@@ -3,6 +3,7 @@ one mean (Bishop's figure 9.14) and the half-steps of EM, against references com
 with scipy.stats, scipy.special and scipy.optimize, and their input checks."""
 
 import matplotlib
+import mpmath
 
 matplotlib.use("Agg")
 
@@ -490,3 +491,182 @@ def test_plot_half_steps_draws_log_p_l_and_the_gaps():
     assert ax.get_ylabel() and ax.get_legend() is not None
     with pytest.raises(TypeError, match="half_steps must be a HalfSteps"):
         plotting.plot_half_steps(tuple(steps))
+
+
+# --------------------------------------------------------------------------------------------
+# Bad dtypes: strings, complex numbers, booleans, dates, objects and masked arrays
+# --------------------------------------------------------------------------------------------
+_BAD_DTYPES = {
+    "strings": lambda a: np.asarray(a).astype(str),
+    "complex": lambda a: np.asarray(a, dtype=complex),
+    "booleans": lambda a: np.asarray(a) > 0.3,
+    "dates": lambda a: np.full(np.shape(a), np.datetime64("2024-01-01")),
+    "masked": lambda a: np.ma.masked_array(a, mask=np.zeros(np.shape(a), bool)),
+}
+
+
+def _two_gaussians():
+    return GaussianMixtureParams([0.5, 0.5], [[0.0, 0.0], [3.0, 3.0]], [np.eye(2)] * 2)
+
+
+@pytest.mark.parametrize("kind", sorted(_BAD_DTYPES))
+@pytest.mark.parametrize("function, argument", [
+    ("jensen_gap", "values"), ("jensen_gap", "probs"), ("decomposition", "X"),
+    ("decomposition", "q"), ("elbo_for_point", "x"), ("em_half_steps", "q"),
+    ("bound_curves", "grid")])
+def test_bad_dtypes_are_rejected_naming_the_argument(function, argument, kind):
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    valid = {"jensen_gap": {"values": [1.0, 2.0], "probs": [0.4, 0.6]},
+             "decomposition": {"X": X, "params": _two_gaussians(), "q": np.full((6, 2), 0.5)},
+             "elbo_for_point": {"x": [0.5, 0.5], "params": _two_gaussians(), "q0": 0.3},
+             "em_half_steps": {"X": X, "params": _two_gaussians(), "q": np.full((6, 2), 0.5)},
+             "bound_curves": {"X": X, "params": _two_gaussians(), "grid": [0.0, 1.0, 2.0]}}
+    kwargs = valid[function] | {argument: _BAD_DTYPES[kind](valid[function][argument])}
+    with pytest.raises(TypeError, match=rf"^{argument} "):
+        getattr(bounds, function)(**kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Finite but huge (or tiny) values: a correct finite answer, or an error that says why
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("values, probs", [
+    ([1e-300, 1e300], [0.5, 0.5]),                 # once an infinite gap (log of an underflow)
+    ([1e-300, 1e300], [1 - 1e-20, 1e-20]),
+    ([5e-324, 1.0], [0.5, 0.5]),
+    ([1e308, 1.7e308, 1.5e308], [0.2, 0.3, 0.5]),
+    ([1e300, 1e-300], [0.0, 1.0]),                 # a value of probability 0 plays no part
+])
+def test_jensen_gap_is_exact_across_the_float_range(values, probs):
+    # Reference with 50-digit arithmetic, where nothing over- or underflows or cancels.
+    with mpmath.workdps(50):
+        pairs = [(mpmath.mpf(v), mpmath.mpf(p)) for v, p in zip(values, probs) if p > 0]
+        log_mean = mpmath.log(mpmath.fsum(p * v for v, p in pairs))
+        mean_log = mpmath.fsum(p * mpmath.log(v) for v, p in pairs)
+        gap = float(log_mean - mean_log)
+    result = bounds.jensen_gap(values, probs)
+    # Each side to rounding of its terms (|log x| eps, up to 1.6e-13 for x near 1e±308).
+    assert result.log_mean == pytest.approx(float(log_mean), rel=1e-14, abs=2e-13)
+    assert result.mean_log == pytest.approx(float(mean_log), rel=1e-14, abs=2e-13)
+    assert result.gap == pytest.approx(gap, rel=1e-11, abs=2e-13)
+    ax = plotting.plot_jensen(values, probs, ax=plt.figure().add_subplot())
+    assert np.all(np.isfinite(ax.lines[0].get_xydata()))
+
+
+def _collapsing_run():
+    # With reg_covar = 0 the second component collapses fast: after three E/M pairs some points'
+    # posteriors for it underflow to 0 while the previous q still gives them mass.
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    return X, GaussianMixtureParams([0.5, 0.5], [[0.0, 0.0], [3.0, 3.0]], [np.eye(2)] * 2)
+
+
+def test_kl_stays_finite_where_the_posterior_underflows():
+    X, params = _collapsing_run()
+    half = bounds.em_half_steps(X, params, n_iter=3)
+    assert np.all(np.isfinite(half.kl))            # was +inf at M3 although L was finite
+    np.testing.assert_allclose(half.log_likelihood, half.elbo + half.kl, rtol=1e-12, atol=1e-9)
+    # The state's KL, recomputed independently with mpmath-free log-space arithmetic.
+    theta, q = half.params[-1], gmm.e_step(X, half.params[-2])[0]
+    log_joint = gmm.estimate_log_prob(X, theta)
+    log_post = log_joint - logsumexp(log_joint, axis=1, keepdims=True)
+    reference = float(np.sum(xlogy(q, q) - np.where(q > 0, q * log_post, 0.0)))
+    assert half.kl[-1] == pytest.approx(reference, rel=1e-10)
+
+
+@pytest.mark.parametrize("value", [1e160, 1.7e308])
+def test_a_point_whose_distance_overflows_is_named(value):
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    X[3] = value
+    params = _two_gaussians()
+    q = np.full((6, 2), 0.5)
+    for call in (lambda: bounds.decomposition(X, params, q),
+                 lambda: bounds.em_half_steps(X, params),
+                 lambda: bounds.bound_curves(X, params)):
+        with pytest.raises(ValueError, match=r"X\[3\] is so far from every component"):
+            call()
+    with pytest.raises(ValueError, match=r"^x\[0\] is so far"):
+        bounds.elbo_for_point([value, 0.0], params, 0.3)
+
+
+def test_a_grid_far_from_the_data_is_named():
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    with pytest.raises(ValueError, match=r"^grid\[1\] = 1e\+300"):
+        bounds.bound_curves(X, _two_gaussians(), grid=[0.0, 1e300])
+
+
+def test_em_half_steps_on_data_too_small_for_float64_says_why():
+    X = np.random.default_rng(0).normal(size=(6, 2)) * 1e-300
+    params = GaussianMixtureParams([0.5, 0.5], [[0.0, 0.0], [1e-300, 0.0]], [np.eye(2)] * 2)
+    with pytest.raises(ValueError, match=r"EM on X failed at M-step 1: .*standardize X"):
+        bounds.em_half_steps(X, params)
+
+
+# --------------------------------------------------------------------------------------------
+# Errors name the argument: hand-made result records
+# --------------------------------------------------------------------------------------------
+def _records():
+    X = np.random.default_rng(0).normal(size=(12, 2))
+    params = GaussianMixtureParams([0.5, 0.5], [[0.0, 0.0], [2.0, 2.0]], [np.eye(2)] * 2)
+    return bounds.bound_curves(X, params, n_iter=3), bounds.em_half_steps(X, params, n_iter=2)
+
+
+@pytest.mark.parametrize("edit, error, match", [
+    (lambda c: tuple(c), TypeError, r"^curves must be a BoundCurves"),
+    (lambda c: c._replace(bounds=c.bounds[:, :5]), ValueError,
+     r"^curves\.bounds has shape \(3, 5\) but must be \(3, 301\)"),
+    (lambda c: c._replace(iterates=c.iterates[:-1]), ValueError, r"^curves\.bounds has shape"),
+    (lambda c: c._replace(log_likelihood=c.log_likelihood[::2]), ValueError,
+     r"^curves\.log_likelihood has shape"),
+    (lambda c: c._replace(bound_at_next=[1.0]), ValueError, r"^curves\.bound_at_next has shape"),
+    (lambda c: c._replace(grid="0 1 2"), TypeError, r"^curves\.grid must be an array"),
+    (lambda c: c._replace(grid=c.grid.astype(complex)), TypeError, r"^curves\.grid "),
+    (lambda c: c._replace(component=-1), ValueError, r"^curves\.component must be at least 0"),
+    (lambda c: c._replace(feature=0.5), TypeError, r"^curves\.feature must be an integer"),
+])
+def test_plot_bound_curves_names_the_field_of_a_broken_record(edit, error, match):
+    # Once: AttributeError / IndexError / matplotlib's shape error while drawing.
+    curves, _ = _records()
+    with pytest.raises(error, match=match):
+        plotting.plot_bound_curves(edit(curves))
+    assert not plt.get_fignums()
+
+
+@pytest.mark.parametrize("edit, error, match", [
+    (lambda h: tuple(h), TypeError, r"^half_steps must be a HalfSteps"),
+    (lambda h: h._replace(elbo=h.elbo[:2]), ValueError,
+     r"^half_steps\.elbo has 2 values but half_steps\.labels has 5 states"),
+    (lambda h: h._replace(labels="start E1"), TypeError, r"^half_steps\.labels must be a list"),
+    (lambda h: h._replace(labels=[0, 1, 2, 3, 4]), TypeError, r"^half_steps\.labels"),
+    (lambda h: h._replace(kl=np.full(5, np.nan)), ValueError, r"^half_steps\.kl must be finite"),
+    (lambda h: h._replace(params=h.params[:1]), ValueError, r"^half_steps\.params must hold"),
+])
+def test_plot_half_steps_names_the_field_of_a_broken_record(edit, error, match):
+    _, half = _records()
+    with pytest.raises(error, match=match):
+        plotting.plot_half_steps(edit(half))
+    assert not plt.get_fignums()
+
+
+def test_records_with_lists_instead_of_arrays_are_fine():
+    curves, half = _records()
+    as_lists = bounds.BoundCurves(*(v.tolist() if isinstance(v, np.ndarray) else v
+                                    for v in curves))
+    plotting.plot_bound_curves(as_lists, t=1, ax=plt.figure().add_subplot())
+    plotting.plot_half_steps(half._replace(elbo=list(half.elbo)), ax=plt.figure().add_subplot())
+
+
+# --------------------------------------------------------------------------------------------
+# Absurd sizes: said before allocating (or before running for ever), not numpy's MemoryError
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("call, name", [
+    (lambda X, p: bounds.elbo_for_point([0.0, 0.0], p, 0.3, grid_size=10**15), "grid_size"),
+    (lambda X, p: plotting.plot_elbo_for_point([0.0, 0.0], p, 0.3, grid_size=10**15),
+     "grid_size"),
+    # tol = 0: 10**15 EM steps would also take for ever; their recorded curves cannot fit
+    (lambda X, p: bounds.bound_curves(X, p, n_iter=10**15), "n_iter"),
+    (lambda X, p: bounds.em_half_steps(X, p, n_iter=10**15), "n_iter"),
+])
+def test_absurd_sizes_say_what_is_too_large(call, name):
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    with pytest.raises(ValueError, match=rf"^{name} is too large: .* would need .* of memory"):
+        call(X, _two_gaussians())
+    assert not plt.get_fignums()

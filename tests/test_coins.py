@@ -2,10 +2,12 @@
 
 import warnings
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import gammaln, xlog1py, xlogy
 from scipy.stats import binom
 
 from emlib import coins
@@ -251,7 +253,15 @@ def test_e_step_with_a_coin_at_the_boundary():
     ([True, False], 10, TypeError, "heads"),
     ([5, np.nan], 10, ValueError, "heads"),
     ([5, 2], 0, ValueError, "n_tosses"),
-    ([5, 2], 10.0, ValueError, "n_tosses"),             # a float is taken as a per-set array
+    ([5, 2], 10.5, ValueError, "n_tosses"),             # one count for all sets, not whole
+    ([5, 2], np.nan, ValueError, "n_tosses"),           # (once said "must be 1-D")
+    ([5, 2], np.inf, ValueError, "n_tosses"),
+    ([5, 2], True, TypeError, "n_tosses"),
+    ([5, 2], "10", TypeError, "n_tosses"),
+    ([5, 2], 10 + 0j, TypeError, "n_tosses"),
+    ([5, 2.0 + 0j], 10, TypeError, "heads"),
+    (np.ma.masked_array([5, 2], mask=[0, 1]), 10, TypeError, "heads"),
+    (["5", "2"], 10, TypeError, "heads"),
     ([5, 2], [10, 10, 10], ValueError, "n_tosses"),     # wrong length
     ([5, 2], [10, 0], ValueError, "n_tosses"),
     ([5, 2], [10, 2.5], ValueError, "n_tosses"),
@@ -314,3 +324,147 @@ def test_fit_rejects_bad_settings(kwargs, error, match):
 def test_m_step_rejects_bad_resp(resp):
     with pytest.raises(ValueError, match="resp"):
         coins.m_step(PAPER_HEADS, PAPER_N, resp)
+
+
+def test_one_whole_number_of_tosses_may_be_a_float():
+    # 10.0 and np.int64(10) mean the same as 10 (an array of counts may hold floats too).
+    for n in (10.0, np.int64(10), np.float32(10)):
+        np.testing.assert_array_equal(coins.e_step(PAPER_HEADS, n, PAPER_START),
+                                      coins.e_step(PAPER_HEADS, PAPER_N, PAPER_START))
+
+
+@pytest.mark.parametrize("function", [coins.fit, coins.m_step, coins.e_step])
+def test_errors_name_the_argument_even_for_a_callback_of_the_wrong_arity(function):
+    if function is coins.fit:
+        with pytest.raises(TypeError, match=r"callback must accept 3 positional arguments"):
+            coins.fit(PAPER_HEADS, PAPER_N, PAPER_START, callback=lambda theta: None)
+    else:                          # the others take no callback: their third argument is named
+        with pytest.raises((TypeError, ValueError), match="theta|resp"):
+            function(PAPER_HEADS, PAPER_N, "0.6")
+
+
+# --------------------------------------------------------------------------------------------
+# The binomial log-likelihood is accurate at any n (against 400-digit arithmetic)
+# --------------------------------------------------------------------------------------------
+def mp_log_likelihood(heads, n_tosses, theta):
+    """log Σ_k ½ C(n, h) θ_k^h (1 − θ_k)^(n − h) summed over sets, with mpmath at 400 digits (the
+    floats converted exactly), so that even log C(1e300, h) ~ 1e302 keeps ~90 digits after the
+    point."""
+    with mpmath.workdps(400):
+        total = mpmath.mpf(0)
+        for h, n in zip(heads, np.broadcast_to(n_tosses, np.shape(heads))):
+            h, n = mpmath.mpf(float(h)), mpmath.mpf(float(n))
+            log_c = mpmath.loggamma(n + 1) - mpmath.loggamma(h + 1) - mpmath.loggamma(n - h + 1)
+            terms = [log_c + h * mpmath.log(mpmath.mpf(t)) + (n - h) * mpmath.log1p(-mpmath.mpf(t))
+                     for t in theta]
+            total += mpmath.log(mpmath.fsum(mpmath.exp(term) for term in terms) / 2)
+        return total
+
+
+def textbook_log_likelihood(heads, n_tosses, theta):
+    """The plausible wrong implementation: log C(n, h) by gammaln plus h log θ + (n − h) log(1 − θ),
+    terms of size n log n that cancel."""
+    heads, n = np.asarray(heads, float), np.broadcast_to(float(n_tosses), np.shape(heads))
+    log_c = gammaln(n + 1) - gammaln(heads + 1) - gammaln(n - heads + 1)
+    kernel = np.column_stack([xlogy(heads, t) + xlog1py(n - heads, -t) for t in theta])
+    return float(np.sum(np.log(0.5) + log_c + np.logaddexp(kernel[:, 0], kernel[:, 1])))
+
+
+def _sets_for(n):
+    """Head counts in sets of n tosses: at the mode of coin A (its float nθ, whose rounding
+    matters for n = 1e300), a few standard deviations away, far away, and the ends."""
+    theta = (0.3, 0.6)
+    mode = np.round(n * theta[0])
+    sd = np.sqrt(n * 0.21)
+    heads = np.unique([0.0, 1.0, mode, np.round(mode + 2 * sd), np.round(n * 0.45),
+                       np.round(n * theta[1] - 3 * sd), n - 1, n])
+    return heads[(heads >= 0) & (heads <= n)], theta
+
+
+def _worst_relative_error(log_likelihood, n):
+    """The largest |error| / max(1, |exact|) of ``log_likelihood`` over the sets of _sets_for(n),
+    set by set (no set's error hides in a sum dominated by the sets far from the mode)."""
+    heads, theta = _sets_for(n)
+    worst = 0.0
+    for h in heads:
+        exact = mp_log_likelihood([h], n, theta)
+        worst = max(worst, float(abs(log_likelihood([h], n, theta) - exact)
+                                 / max(1, abs(exact))))
+    return worst
+
+
+@pytest.mark.parametrize("n", [10, 1e6, 1e12, 1e15, 1e300])
+def test_log_likelihood_is_accurate_at_any_n(n):
+    assert _worst_relative_error(coins.log_likelihood, n) <= 1e-13
+    heads, theta = _sets_for(n)
+    exact = mp_log_likelihood(heads, n, theta)
+    assert coins.log_likelihood(heads, n, theta) == pytest.approx(float(exact), rel=1e-13)
+
+
+@pytest.mark.parametrize("n, off_by_more_than", [(1e12, 1e-6), (1e15, 1e-3)])
+def test_the_accuracy_check_fails_on_the_textbook_formula(n, off_by_more_than):
+    # Keeps the check above honest: the gammaln formula the issue reported (off by 1.6e-3 at
+    # 1e12 and 3.8 at 1e15 for a whole data set) fails the same comparison by far.
+    assert _worst_relative_error(textbook_log_likelihood, n) > off_by_more_than
+
+
+@pytest.mark.parametrize("n", [1e12, 1e15, 1e300])
+def test_responsibilities_of_long_sets_are_accurate(n):
+    heads, theta = _sets_for(n)
+    resp = coins.e_step(heads, n, theta)
+    with mpmath.workdps(400):
+        for s, h in enumerate(heads):
+            a = mp_log_likelihood([h], n, (theta[0], theta[0]))
+            b = mp_log_likelihood([h], n, (theta[1], theta[1]))
+            exact = 1 / (1 + mpmath.exp(b - a))               # p(A | h) with prior ½ each
+            assert resp[s, 0] == pytest.approx(float(exact), rel=1e-12, abs=1e-300)
+
+
+def test_log_likelihood_is_never_positive_for_huge_sets():
+    # The issue: near 1e305 tosses the textbook formula returned a positive log-probability.
+    for n in (1e305, 1.7e308):
+        value = coins.log_likelihood([np.round(0.3 * n)], n, (0.3, 0.6))
+        assert value < 0 and np.isfinite(value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(exponent=st.floats(0.0, 300.0), fraction=st.floats(0.0, 1.0),
+       theta=st.tuples(st.floats(1e-6, 1 - 1e-6), st.floats(1e-6, 1 - 1e-6)))
+def test_log_likelihood_matches_high_precision_for_random_long_sets(exponent, fraction, theta):
+    n = np.round(10.0**exponent)
+    h = np.round(fraction * n)
+    exact = mp_log_likelihood([h], n, theta)
+    got = coins.log_likelihood([h], n, theta)
+    assert abs(got - exact) <= 2e-13 * max(1.0, abs(exact))
+
+
+# --------------------------------------------------------------------------------------------
+# Finite but huge counts: a result or an error that says why
+# --------------------------------------------------------------------------------------------
+def test_counts_past_int64_are_numbers_not_objects():
+    big = [10**20, 3 * 10**19]                  # NumPy holds these as Python objects
+    resp = coins.e_step(big, 10**21, (0.05, 0.5))
+    np.testing.assert_allclose(resp.sum(axis=1), 1.0)
+    assert np.isfinite(coins.log_likelihood(big, 10**21, (0.05, 0.5)))
+
+
+@pytest.mark.parametrize("heads, n_tosses, theta, match", [
+    # log-probabilities below −1.8e308 (beyond float64): said, not returned as -inf
+    ([0.0], 1.7e308, (0.999, 0.999), "n_tosses"),
+    ([8.5e307], 1.7e308, (1e-300, 0.5), "beyond float64"),
+    ([8.5e307] * 3, [1.7e308] * 3, (0.5, 0.5), "n_tosses"),    # the sum of the sets' tosses
+])
+def test_log_probabilities_beyond_float64_are_an_error(heads, n_tosses, theta, match):
+    with pytest.raises(ValueError, match=match):
+        coins.log_likelihood(heads, n_tosses, theta)
+    with pytest.raises(ValueError, match=match):
+        coins.fit(heads, n_tosses, (0.4, 0.6) if theta == (0.5, 0.5) else theta)
+
+
+def test_fit_on_huge_counts_is_finite_and_matches_scaled_counts():
+    # θ only depends on the fractions of heads, so sets 1e300 times longer give the same θ.
+    small = coins.fit(PAPER_HEADS * 10**5, PAPER_N * 10**5, PAPER_START, max_iter=5)
+    huge = coins.fit(PAPER_HEADS * 1e300, PAPER_N * 1e300, PAPER_START, max_iter=5)
+    assert np.all(np.isfinite(huge.log_likelihoods))
+    assert np.all(np.diff(huge.log_likelihoods) >= 0)
+    np.testing.assert_allclose(huge.thetas[1], small.thetas[1], rtol=1e-9)

@@ -162,3 +162,52 @@ def test_sample_gmm_rejects_bad_input(kwargs, error, message):
 def test_sample_gmm_rejects_non_params():
     with pytest.raises(TypeError, match=r"^params must be a GaussianMixtureParams, got dict"):
         sample_gmm({"weights": [1.0], "means": [[0.0]], "covariances": [[[1.0]]]}, 10)
+
+
+# --------------------------------------------------------------------------------------------
+# Bad dtypes: strings, complex numbers, booleans, dates, objects and masked arrays
+# --------------------------------------------------------------------------------------------
+_DATA = np.array([[1.0, 5.0], [2.0, 7.0], [4.0, 6.0]])
+
+
+@pytest.mark.parametrize("X", [
+    _DATA.astype(str), _DATA.astype(complex), _DATA > 2,
+    np.array([[1.0, None], [2.0, 7.0], [4.0, 6.0]], dtype=object),
+    np.full(_DATA.shape, np.datetime64("2024-01-01")),
+    np.ma.masked_array(_DATA, mask=[[0, 1], [0, 0], [0, 0]]), "1, 2; 3, 4"])
+def test_standardize_rejects_bad_dtypes(X):
+    with pytest.raises(TypeError, match=r"^X "):
+        standardize(X)
+
+
+def test_standardized_flag_is_a_bool_numpy_or_python():
+    np.testing.assert_array_equal(old_faithful(standardized=np.True_),
+                                  old_faithful(standardized=True))
+    for bad in (1, "yes", None):
+        with pytest.raises(TypeError, match="standardized"):
+            old_faithful(standardized=bad)
+
+
+# --------------------------------------------------------------------------------------------
+# Finite but huge (or tiny) values: standardize works, or says why
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("scale", [1e200, 1e-300, 1e307, 2.0**-1000, -1e250])
+def test_standardize_is_scale_free_across_the_float_range(scale):
+    # Once: all zeros for data near 1e200 (squares overflow), "constant" near 1e-300.
+    X = np.random.default_rng(0).normal(size=(50, 2)) + [0.0, 3.0]
+    np.testing.assert_allclose(standardize(X * scale), standardize(X) * np.sign(scale),
+                               rtol=1e-13, atol=1e-12)
+
+
+def test_standardize_unchanged_for_ordinary_data():
+    X = old_faithful()
+    centred = X - X.mean(axis=0)
+    np.testing.assert_array_equal(standardize(X), centred / np.sqrt((centred**2).mean(axis=0)))
+
+
+def test_a_column_constant_to_working_precision_says_why():
+    X = np.column_stack([[1e16, 1e16 + 2, 1e16], [1.0, 2.0, 3.0]])
+    with pytest.raises(ValueError, match=r"^column 0 of X is constant to working precision "
+                                         r"\(standard deviation .* around a mean of 1e\+16, less "
+                                         r"than 1e-12 of it\)"):
+        standardize(X)

@@ -343,3 +343,34 @@ def test_posterior_rejects_impossible_x():
         posterior([[0.0, 1.0], [-np.inf, -np.inf]])
     with pytest.raises(ValueError, match=r"^log_joint is -inf for every z: p\(x\) = 0"):
         posterior([-np.inf, -np.inf])
+
+
+# --------------------------------------------------------------------------------------------
+# Bad dtypes: strings, complex numbers, booleans, dates, objects and masked arrays
+# --------------------------------------------------------------------------------------------
+_Q = np.array([[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]])
+_BAD_DTYPES = {
+    "strings": _Q.astype(str), "complex": _Q.astype(complex), "booleans": _Q > 0.25,
+    "dates": np.full(_Q.shape, np.datetime64("2024-01-01")),
+    "objects": np.array([[0.2, None, 0.5], [0.6, 0.2, 0.2]], dtype=object),
+    "masked": np.ma.masked_array(_Q, mask=[[1, 0, 0], [0, 0, 0]]),
+}
+_FUNCTIONS = {"entropy": (entropy, ("q",)), "kl_divergence": (kl_divergence, ("q", "p")),
+              "elbo": (elbo, ("log_joint", "q")), "log_evidence": (log_evidence, ("log_joint",)),
+              "posterior": (posterior, ("log_joint",))}
+
+
+@pytest.mark.parametrize("kind", sorted(_BAD_DTYPES))
+@pytest.mark.parametrize("function_name, argument", [(f, a) for f, (_, args) in _FUNCTIONS.items()
+                                                     for a in args])
+def test_every_function_rejects_bad_dtypes_naming_the_argument(function_name, argument, kind):
+    function, names = _FUNCTIONS[function_name]
+    valid = {"q": _Q, "p": _Q[::-1], "log_joint": np.log(_Q)}
+    kwargs = {name: valid[name] for name in names} | {argument: _BAD_DTYPES[kind]}
+    with pytest.raises(TypeError, match=rf"^{argument} "):
+        function(**kwargs)
+
+
+def test_a_distribution_along_the_wrong_axis_names_the_axis():
+    with pytest.raises(ValueError, match=r"along axis 0 of q \(the argument axis\)"):
+        entropy(_Q, axis=0)

@@ -308,3 +308,109 @@ def test_widget_bad_input():
         plotting.plot_dice_max_entropy(4.5, ax="axes")
     with pytest.raises(ValueError, match="strictly between 1 and n_faces"):
         plotting.plot_dice_max_entropy(6.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Bad dtypes: strings, complex numbers, booleans, dates, objects and masked arrays
+# --------------------------------------------------------------------------------------------
+_FACES = np.arange(1.0, 7.0)[:, None]
+_BAD_DTYPES = {
+    "strings": lambda a: np.asarray(a).astype(str),
+    "complex": lambda a: np.asarray(a, dtype=complex),
+    "booleans": lambda a: np.asarray(a) > 2,
+    "dates": lambda a: np.full(np.shape(a), np.datetime64("2024-01-01")),
+    "masked": lambda a: np.ma.masked_array(a, mask=np.zeros(np.shape(a), bool)),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_BAD_DTYPES))
+@pytest.mark.parametrize("function, argument", [
+    (maxent.max_entropy_distribution, "features"), (maxent.max_entropy_distribution, "moments"),
+    (maxent.exp_family_pmf, "natural_params"), (maxent.exp_family_pmf, "features"),
+    (maxent.log_partition, "natural_params"), (maxent.log_partition_gradient, "features"),
+    (maxent.log_partition_hessian, "natural_params")])
+def test_bad_dtypes_are_rejected_naming_the_argument(function, argument, kind):
+    valid = ({"features": _FACES, "moments": [4.5]} if function is maxent.max_entropy_distribution
+             else {"features": _FACES, "natural_params": [0.37]})
+    valid[argument] = _BAD_DTYPES[kind](valid[argument])
+    with pytest.raises(TypeError, match=rf"^{argument} "):
+        function(**valid)
+
+
+@pytest.mark.parametrize("mean, n_faces, argument", [
+    (True, 6, "mean"), ("4.5", 6, "mean"), (4.5 + 0j, 6, "mean"), (4.5, True, "n_faces"),
+    (4.5, 6.0, "n_faces")])
+def test_dice_rejects_bad_scalars(mean, n_faces, argument):
+    with pytest.raises(TypeError, match=argument):
+        maxent.dice_max_entropy(mean, n_faces)
+
+
+# --------------------------------------------------------------------------------------------
+# Finite but huge (or tiny) values: a correct finite answer, or an error that says why
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("theta", [1e308, -1e308, 1.7976931348623157e308, 1e200])
+def test_the_family_at_huge_natural_parameters_is_a_point_mass(theta):
+    # p ∝ exp(θ s): all mass on the largest face for θ > 0, on the smallest for θ < 0 (once NaN).
+    p = maxent.exp_family_pmf([theta], _FACES)
+    np.testing.assert_array_equal(p, np.eye(6)[5 if theta > 0 else 0])
+    np.testing.assert_array_equal(maxent.log_partition_gradient([theta], _FACES),
+                                  [6.0 if theta > 0 else 1.0])
+    np.testing.assert_array_equal(maxent.log_partition_hessian([theta], _FACES), [[0.0]])
+
+
+def test_log_partition_is_exact_when_finite_and_an_error_beyond_float64():
+    # A(θ) = max θ s + log Σ exp(θ(s − max)); at θ = 1e300 that is 6e300 + log 1.
+    assert maxent.log_partition([1e300], _FACES) == 6e300
+    assert maxent.log_partition([-1e300], _FACES) == -1e300
+    with pytest.raises(ValueError, match="beyond float64's range: natural_params times features"):
+        maxent.log_partition([1e308], _FACES)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 2.0**-1000, 1e200, 1.7e308 / 6])
+def test_functions_of_scaled_features_match_the_unscaled_ones(scale):
+    # θᵀ(c f) = (cθ)ᵀf: the same distribution.
+    p = maxent.exp_family_pmf([0.37 / scale], _FACES * scale)
+    np.testing.assert_allclose(p, maxent.exp_family_pmf([0.37], _FACES), rtol=1e-12)
+    gradient = maxent.log_partition_gradient([0.37 / scale], _FACES * scale)
+    np.testing.assert_allclose(gradient / scale, maxent.log_partition_gradient([0.37], _FACES),
+                               rtol=1e-12)
+
+
+def test_a_covariance_beyond_float64_is_an_error():
+    with pytest.raises(ValueError, match="covariance of the features .* exceeds float64"):
+        maxent.log_partition_hessian([0.0], _FACES * 1e300)
+    np.testing.assert_allclose(maxent.log_partition_hessian([0.0], _FACES * 1e150),
+                               [[35 / 12 * 1e300]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300, 1.7e308 / 6])
+def test_max_entropy_on_features_near_the_ends_of_the_float_range(scale):
+    # Once: the uniform distribution for features near 1e308, a target it does not meet.
+    reference = maxent.dice_max_entropy(4.5)
+    result = maxent.max_entropy_distribution(_FACES * scale, [4.5 * scale])
+    np.testing.assert_allclose(result.p, reference.p, rtol=1e-9)
+    assert result.p @ (_FACES[:, 0] * scale) == pytest.approx(4.5 * scale, rel=1e-9)
+    np.testing.assert_allclose(result.natural_params * scale, reference.natural_params, rtol=1e-9)
+    assert result.log_partition == pytest.approx(reference.log_partition, rel=1e-9)
+
+
+def test_max_entropy_with_columns_near_both_ends_at_once():
+    features = np.column_stack([_FACES[:, 0] * 1e300, -_FACES[:, 0] * 1e-300])
+    result = maxent.max_entropy_distribution(features, [4.5e300, -4.5e-300])
+    np.testing.assert_allclose(result.p, maxent.dice_max_entropy(4.5).p, rtol=1e-9)
+
+
+def test_a_constant_tiny_feature_and_another_target_is_infeasible():
+    # 1e-300 and 2e-300 differ (relative to their size): once accepted as equal.
+    with pytest.raises(ValueError, match=r"single value 1e-300 at every support point"):
+        maxent.max_entropy_distribution(np.full((6, 1), 1e-300), [2e-300])
+
+
+# --------------------------------------------------------------------------------------------
+# Absurd sizes: said before allocating, not numpy's MemoryError
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n_faces", [10**15, 2**63, 10**30])
+def test_a_die_with_absurdly_many_faces_says_what_is_too_large(n_faces):
+    with pytest.raises(ValueError, match=r"^n_faces is too large: a die with .* faces would need "
+                                         r".* of memory, more than this machine has"):
+        maxent.dice_max_entropy(4.5, n_faces)

@@ -275,3 +275,72 @@ def test_log_likelihood_ax_none_uses_the_current_axes():
 def test_log_likelihood_rejects_bad_input(values, kwargs, error, message):
     with pytest.raises(error, match=message):
         plot_log_likelihood(values, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Bad dtypes and flags: booleans, strings, complex numbers and masked arrays
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs, match", [
+    ({"legend": 1}, "^legend must be True or False"),
+    ({"legend": "yes"}, "^legend must be True or False"),
+    ({"s": True}, "^s must be a real number"),
+    ({"s": "big"}, "^s must be a real number"),
+    ({"s": -1.0}, "^s must be >= 0"),
+    ({"resp": np.full((20, 2), 0.5) > 0}, "^resp "),
+    ({"X": np.ma.masked_array(np.zeros((20, 2)), mask=np.zeros((20, 2), bool))}, "^X "),
+    ({"X": np.zeros((20, 2), dtype=complex)}, "^X "),
+])
+def test_plot_gmm_rejects_bad_dtypes_and_flags_before_drawing(kwargs, match):
+    arguments = {"X": np.zeros((20, 2)), "params": _two_components()} | kwargs
+    with pytest.raises((TypeError, ValueError), match=match):
+        plot_gmm(**arguments)
+    assert not plt.get_fignums()               # nothing was drawn (not even a figure made)
+
+
+@pytest.mark.parametrize("values", [["1", "2"], [1 + 0j, 2], [True, False],
+                                    np.ma.masked_array([1.0, 2.0], mask=[0, 1])])
+def test_plot_log_likelihood_rejects_bad_dtypes(values):
+    with pytest.raises(TypeError, match="^log_likelihoods "):
+        plot_log_likelihood(values)
+
+
+# --------------------------------------------------------------------------------------------
+# Finite but huge values: an error that names the argument, not matplotlib's NaN
+# --------------------------------------------------------------------------------------------
+def test_points_whose_distance_overflows_are_named():
+    X = np.zeros((20, 2))
+    X[4] = [1e160, 0.0]
+    with pytest.raises(ValueError, match=r"^X\[4\] is so far from every component of params"):
+        plot_gmm(X, _two_components())
+
+
+def test_an_ellipse_wider_than_the_largest_float_is_named():
+    with pytest.raises(ValueError, match=r"^n_std = 1\.79769e\+308 standard deviations"):
+        plot_covariance_ellipses(_two_components(), n_std=1.7976931348623157e308)
+
+
+# --------------------------------------------------------------------------------------------
+# Errors name the argument: the keywords passed on to matplotlib
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"bogus": 1}, TypeError, r"unexpected keyword argument 'bogus'"),
+    ({"linewidth": "thick"}, ValueError, r"^linewidth='thick' is not a valid value"),
+    ({"linewidth": "2"}, TypeError, r"^linewidth must be a float"),
+    ({"linewidth": True}, TypeError, r"^linewidth must be a float .* not bool"),
+    ({"lw": [1, 2]}, TypeError, r"^lw=\[1, 2\] is not a valid value"),
+    ({"angle": 30.0}, TypeError, r"^angle cannot be passed"),
+    ({"xy": (0, 0)}, TypeError, r"^xy cannot be passed"),
+    ({"edgecolor": "no-such-colour"}, ValueError, r"^edgecolor='no-such-colour'"),
+])
+def test_bad_matplotlib_keywords_are_named_before_anything_is_drawn(kwargs, error, match):
+    # Once: AttributeError from Ellipse.set, five frames deep in matplotlib.
+    with pytest.raises(error, match=match):
+        plot_covariance_ellipses(_two_components(), **kwargs)
+    assert not plt.get_fignums()
+
+
+def test_good_matplotlib_keywords_still_pass_through(ax):
+    plot_covariance_ellipses(_two_components(), ax=ax, n_std=1, linestyle="--", alpha=0.5,
+                             fill=True, visible=True)
+    ellipse = _ellipses(ax)[0]
+    assert ellipse.get_linestyle() == "--" and ellipse.get_alpha() == 0.5 and ellipse.get_fill()

@@ -107,3 +107,42 @@ def test_bad_input_names_the_argument(data, kwargs, error, match):
     arguments = {"X": X, "params": params} | kwargs
     with pytest.raises(error, match=match):
         plot_mixture_1d(**arguments)
+
+
+# --------------------------------------------------------------------------------------------
+# Finite but huge values: drawn, or an error that names the argument
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("X", [np.full(20, 1e300), 1e16 + np.arange(20.0) % 3,
+                               np.full(20, 5e-324)])
+def test_data_the_bins_cannot_resolve_still_get_a_histogram(X):
+    # Once: matplotlib's "Too many bins for data range" for data near 1e300 or 1e16 ± 1.
+    # (resp given: emlib.gmm itself cannot yet evaluate densities of data near 1e300)
+    params = gmm.GaussianMixtureParams([1.0], [[X.mean()]], [[[1.0]]])
+    ax = plot_mixture_1d(X, params, bins=5, resp=np.ones((20, 1)), ax=plt.figure().add_subplot())
+    assert len(ax.patches) == 5 and sum(p.get_height() for p in ax.patches) > 0
+
+
+def test_data_spanning_more_than_the_float_range_is_named():
+    params = gmm.GaussianMixtureParams([0.5, 0.5], [[-1.7e308], [1.7e308]], [[[1.0]], [[1.0]]])
+    with pytest.raises(ValueError, match=r"^X and params span .* wider than the largest float"):
+        plot_mixture_1d([-1.7e308, 1.7e308], params, resp=[[1.0, 0.0], [0.0, 1.0]])
+
+
+def test_a_point_whose_distance_overflows_is_named(data):
+    X, params = data
+    X = X.copy()
+    X[7] = 1e160
+    with pytest.raises(ValueError, match=r"^X\[7\] is so far from every component of params"):
+        plot_mixture_1d(X, params)
+
+
+# --------------------------------------------------------------------------------------------
+# Absurd sizes: said before allocating, not numpy's MemoryError
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs, name", [({"bins": 10**15}, "bins"),
+                                          ({"grid_size": 10**15}, "grid_size")])
+def test_absurd_sizes_say_what_is_too_large(kwargs, name, data):
+    X, params = data
+    with pytest.raises(ValueError, match=rf"^{name} is too large: .* would need .* of memory"):
+        plot_mixture_1d(X, params, **kwargs)
+    assert not plt.get_fignums()

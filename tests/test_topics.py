@@ -566,3 +566,123 @@ def test_fit_rejects_bad_arguments(kwargs, error, message):
 def test_public_functions_reject_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# --------------------------------------------------------------------------------------------
+# Bad dtypes: strings, complex numbers, booleans, dates, objects and masked arrays
+# --------------------------------------------------------------------------------------------
+_COUNTS = np.array([[3, 0, 1], [0, 4, 2]])
+_DOC_TOPIC = np.array([[0.5, 0.5], [0.3, 0.7]])
+_TOPIC_WORD = np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
+_BAD_DTYPES = {
+    "strings": lambda a: np.asarray(a).astype(str),
+    "complex": lambda a: np.asarray(a, dtype=complex),
+    "booleans": lambda a: np.asarray(a) > 0.25,
+    "dates": lambda a: np.full(np.shape(a), np.datetime64("2024-01-01")),
+    "masked": lambda a: np.ma.masked_array(a, mask=np.zeros(np.shape(a), bool)),
+    "sparse complex": lambda a: sparse.csr_array(np.asarray(a, dtype=complex)),
+    "sparse booleans": lambda a: sparse.csr_array(np.asarray(a) > 0.25),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_BAD_DTYPES))
+@pytest.mark.parametrize("argument", ["counts", "doc_topic", "topic_word"])
+def test_bad_dtypes_are_rejected_naming_the_argument(argument, kind):
+    valid = {"counts": _COUNTS, "doc_topic": _DOC_TOPIC, "topic_word": _TOPIC_WORD}
+    bad = _BAD_DTYPES[kind](valid[argument])
+    if sparse.issparse(bad) and argument != "counts":
+        bad = bad.toarray()                    # parameters are dense; counts may be sparse
+    kwargs = valid | {argument: bad}
+    for function in (topics.log_likelihood, topics.e_step, topics.perplexity):
+        with pytest.raises(TypeError, match=rf"^{argument} "):
+            function(**kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Finite but huge (or tiny) values: a correct finite answer, or an error that says why
+# --------------------------------------------------------------------------------------------
+def test_counts_near_1e308_are_an_error_that_says_why():
+    # Once: an IndexError from the zero-probability search after Σ n log p overflowed.
+    counts = np.array([[1e308, 1.0], [2.0, 1e308]])
+    for call in (lambda: topics.log_likelihood(counts, _DOC_TOPIC, _TOPIC_WORD[:, :2] * [[2, 1]]
+                                               / (_TOPIC_WORD[:, :2] * [[2, 1]]).sum(1, keepdims=True)),
+                 lambda: topics.fit(counts, 2, random_state=0, max_iter=2),
+                 lambda: topics.fold_in(counts, [[0.5, 0.5], [0.2, 0.8]])):
+        with pytest.raises(ValueError, match=r"^counts add up to .* tokens, more than the"):
+            call()
+
+
+def test_huge_counts_within_the_bound_fit_like_the_same_counts_scaled_down():
+    # Maximum-likelihood Π and Θ do not change when every count is multiplied by a constant.
+    counts = np.array([[3.0, 0, 1, 2], [0, 4, 0, 1], [1, 1, 5, 0]])
+    small = topics.fit(counts, 2, random_state=0, max_iter=10, tol=0.0)
+    huge = topics.fit(counts * 1e290, 2, random_state=0, max_iter=10, tol=0.0)
+    np.testing.assert_allclose(huge.doc_topic, small.doc_topic, rtol=1e-9)
+    np.testing.assert_allclose(huge.topic_word, small.topic_word, rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(huge.log_likelihoods, small.log_likelihoods * 1e290, rtol=1e-12)
+
+
+def test_a_probability_so_small_that_the_ratio_overflows_is_named():
+    topic_word = np.array([[5e-324, 1 - 5e-324], [1e-320, 1 - 1e-320]])
+    with pytest.raises(ValueError, match=r"^doc_topic and topic_word give word 0 of document 0 a "
+                                         r"probability below .* overflows float64"):
+        topics.e_step([[1, 2]], [[0.5, 0.5]], topic_word)
+    # The log-likelihood needs no ratio, so it is fine: log(5e-324·½ + 1e-320·½) + 2 log(1 − …).
+    value = topics.log_likelihood([[1, 2]], [[0.5, 0.5]], topic_word)
+    assert value == pytest.approx(np.log(0.5 * 5e-324 + 0.5 * 1e-320), rel=1e-3)
+
+
+@pytest.mark.parametrize("counts", [[[1e19, 1.0]], [[2.0**53 + 2, 1.0]]])
+def test_split_tokens_past_exact_whole_numbers_is_an_error(counts):
+    # Once: numpy's "n < 0" after the counts wrapped around int64.
+    with pytest.raises(ValueError, match=r"^counts\[0, 0\] = .* is too many tokens to split"):
+        topics.split_tokens(np.array(counts), random_state=0)
+    first, second = topics.split_tokens(np.array([[2.0**53, 1.0]]), random_state=0)
+    assert first[0, 0] + second[0, 0] == 2.0**53
+
+
+@pytest.mark.parametrize("doc_lengths", [1e19, [10**20], 10**12, [2.0**63]])
+def test_sample_corpus_past_int64_or_memory_says_what_is_too_large(doc_lengths):
+    with pytest.raises(ValueError, match=r"^doc_lengths is too large: a corpus of .* tokens would "
+                                         r"need .* of memory"):
+        topics.sample_corpus([[1.0]], [[0.5, 0.5]], doc_lengths, random_state=0)
+
+
+@pytest.mark.parametrize("name", ["alpha", "beta"])
+@pytest.mark.parametrize("value", [1.7976931348623157e308, 1e16])
+def test_a_concentration_too_large_for_float64_says_why(name, value):
+    with pytest.raises(ValueError, match=rf"^{name} must be at most 2\*\*53"):
+        topics.fit(_COUNTS, 2, random_state=0, **{name: value})
+    topics.fit(_COUNTS, 2, random_state=0, max_iter=3, **{name: 2.0**53})    # the largest allowed
+
+
+# --------------------------------------------------------------------------------------------
+# Errors name the argument
+# --------------------------------------------------------------------------------------------
+def test_an_impossible_word_names_doc_topic_and_topic_word():
+    # Once: "the parameters give probability 0 …", naming neither argument.
+    with pytest.raises(ValueError, match=r"^doc_topic and topic_word give probability 0 to word "
+                                         r"0 of document 0"):
+        topics.e_step([[1, 2]], [[1.0, 0.0]], [[0.0, 1.0], [0.5, 0.5]])
+
+
+def test_a_callback_of_the_wrong_arity_is_named_before_fitting():
+    def progress(t):
+        pass
+    with pytest.raises(TypeError, match=r"^callback must accept 3 positional arguments, as in "
+                                        r"callback\(t, params, objective\)"):
+        topics.fit(_COUNTS, 2, random_state=0, callback=progress)
+
+
+# --------------------------------------------------------------------------------------------
+# Absurd sizes: said before allocating, not numpy's MemoryError
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("call", [
+    lambda: topics.fit(_COUNTS, 10**15, random_state=0),
+    lambda: topics.init_params(_COUNTS, 10**15, random_state=0),
+    lambda: topics.fit(_COUNTS, 2**63, random_state=0),
+])
+def test_absurdly_many_topics_say_what_is_too_large(call):
+    with pytest.raises(ValueError, match=r"^n_topics is too large: .* topics for 2 documents and "
+                                         r"3 words would need .* of memory"):
+        call()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_bool, check_instance, check_int
+from .._validation import as_float_array, as_log_array, check_bool, check_instance, check_int
 from ..bounds import BoundCurves, HalfSteps, elbo_for_point, jensen_gap
 from ._common import get_ax
 
@@ -41,7 +41,10 @@ def plot_jensen(values, probs, ax=None):
     mean = float(np.dot(probs, values))
     low, high = values.min(), values.max()
     margin = 0.15 * max(high - low, 0.5 * low)
-    grid = np.linspace(max(low - margin, 0.5 * low), high + margin, 300)
+    top = high + min(margin, np.finfo(float).max - high)        # values near 1.8e308: no inf
+    bottom = max(low - margin, 0.5 * low)
+    bottom = bottom if bottom > 0 else low                      # 0.5 · 5e-324 is 0: no log 0
+    grid = np.linspace(bottom, top, 300)
     ax.plot(grid, np.log(grid), color="black", linewidth=1.5, label=r"$\log x$")
     ax.plot([mean, mean], [terms.mean_log, terms.log_mean], color="C3", linewidth=3, zorder=5,
             label=rf"gap $= \log \mathbb{{E}}[X] - \mathbb{{E}}[\log X]$ = {terms.gap:.4f}")
@@ -114,6 +117,59 @@ def plot_elbo_for_point(x, params, q0, ax=None, *, grid_size: int = 201):
 
 
 
+def _check_bound_curves(curves) -> BoundCurves:
+    """A BoundCurves whose fields have the shapes ``bound_curves`` gives them (a record made by
+    hand, or edited, gets an error naming the field instead of an IndexError while drawing)."""
+    check_instance(curves, BoundCurves, "curves", " (the result of emlib.bounds.bound_curves)")
+    grid = as_float_array(curves.grid, "curves.grid", ndim=1, min_size=2)
+    log_likelihood = as_float_array(curves.log_likelihood, "curves.log_likelihood", ndim=1)
+    bounds = as_log_array(curves.bounds, "curves.bounds", ndim=2)           # −inf: not drawn
+    iterates = as_float_array(curves.iterates, "curves.iterates", ndim=1, min_size=2)
+    iterate_log_likelihoods = as_float_array(curves.iterate_log_likelihoods,
+                                             "curves.iterate_log_likelihoods", ndim=1)
+    bound_at_next = as_float_array(curves.bound_at_next, "curves.bound_at_next", ndim=1)
+    n_grid, n_steps = grid.size, iterates.size - 1
+    expected = {"curves.log_likelihood": (log_likelihood, (n_grid,)),
+                "curves.bounds": (bounds, (n_steps, n_grid)),
+                "curves.iterate_log_likelihoods": (iterate_log_likelihoods, (n_steps + 1,)),
+                "curves.bound_at_next": (bound_at_next, (n_steps,))}
+    for name, (array, shape) in expected.items():
+        if array.shape != shape:
+            raise ValueError(f"{name} has shape {array.shape} but must be {shape}: curves.grid "
+                             f"has {n_grid} values and curves.iterates {n_steps + 1} (T = "
+                             f"{n_steps} steps); use the BoundCurves that bound_curves returns")
+    component = check_int(curves.component, "curves.component", minimum=0)
+    feature = check_int(curves.feature, "curves.feature", minimum=0)
+    return BoundCurves(grid, log_likelihood, bounds, iterates, iterate_log_likelihoods,
+                       bound_at_next, component, feature)
+
+
+def _check_half_steps(half_steps) -> HalfSteps:
+    """A HalfSteps whose fields all have one entry per state, as ``em_half_steps`` makes them."""
+    check_instance(half_steps, HalfSteps, "half_steps",
+                   " (the result of emlib.bounds.em_half_steps)")
+    labels = half_steps.labels
+    if isinstance(labels, (str, bytes)) or not hasattr(labels, "__len__") or not all(
+            isinstance(label, str) for label in labels):
+        raise TypeError("half_steps.labels must be a list of strings (\"start\", \"E1\", …), got "
+                        f"{labels!r:.60}")
+    n_states = len(labels)
+    # L = −inf and KL = +inf where q puts mass on a component of probability 0 (documented).
+    arrays = {name: as_float_array(getattr(half_steps, name), f"half_steps.{name}", ndim=1,
+                                   allow_inf=name != "log_likelihood")
+              for name in ("log_likelihood", "elbo", "kl")}
+    for name, array in arrays.items():
+        if array.size != n_states:
+            raise ValueError(f"half_steps.{name} has {array.size} values but half_steps.labels "
+                             f"has {n_states} states; every field needs one entry per state")
+    params = half_steps.params
+    if not hasattr(params, "__len__") or len(params) != n_states:
+        raise ValueError(f"half_steps.params must hold the {n_states} parameters in force at the "
+                         "states")
+    return HalfSteps(list(labels), arrays["log_likelihood"], arrays["elbo"], arrays["kl"],
+                     list(params))
+
+
 def plot_bound_curves(curves, t: int = 0, ax=None, *, show_previous: bool = True):
     """Bishop's figure 9.14 for step t: log p(X | θ(m)), the bound L(q_t, θ(m)) touching it at
     m_t, and the next iterate m_{t+1} at the bound's maximum.
@@ -133,7 +189,7 @@ def plot_bound_curves(curves, t: int = 0, ax=None, *, show_previous: bool = True
     higher by at least as much as the bound rose. The y-range follows log p on the grid (with
     room above for the legend), so the bounds, which fall off fast, are cut off below.
     """
-    check_instance(curves, BoundCurves, "curves", " (the result of emlib.bounds.bound_curves)")
+    curves = _check_bound_curves(curves)
     n_steps = curves.bounds.shape[0]
     t = check_int(t, "t", minimum=0, maximum=n_steps - 1,
                   maximum_reason=f" (curves has {n_steps} EM steps)")
@@ -185,7 +241,7 @@ def plot_half_steps(half_steps, ax=None):
     log p (its length is the KL; after an E-step it is 0); the x tick labels are the states'
     labels ("start", "E1", "M1", …).
     """
-    check_instance(half_steps, HalfSteps, "half_steps", " (the result of emlib.bounds.em_half_steps)")
+    half_steps = _check_half_steps(half_steps)
     ax = get_ax(ax)
     steps = np.arange(len(half_steps.labels))
     ax.plot(steps, half_steps.log_likelihood, "o-", color="black", linewidth=2,

@@ -16,13 +16,16 @@ Axes and never calls ``plt.show()``.
 
 from __future__ import annotations
 
+import numbers
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
 
-from .._validation import (as_float_array, check_data_matrix, check_instance, check_int,
-                           check_n_features, check_real, check_resp)
+from .._validation import (as_float_array, check_allocation, check_bool, check_data_matrix,
+                           check_instance, check_int, check_mixture_log_joint, check_n_features,
+                           check_real, check_resp)
 from ..gmm import GaussianMixtureParams, e_step, estimate_log_prob, log_likelihood
 from ._common import component_colors, get_ax
 
@@ -70,9 +73,40 @@ def _check_n_std(n_std) -> list[float]:
     return [check_real(v, "n_std", minimum=0.0, inclusive=False) for v in values]
 
 
+def _check_ellipse_style(kwargs) -> dict:
+    """The ``**kwargs`` of plot_covariance_ellipses, each tried on its own on a throw-away
+    ``Ellipse``, so that a bad one is an error naming it before anything is drawn (and not an
+    AttributeError five frames deep in matplotlib). A boolean is accepted only for a boolean
+    property (fill, visible, …) and text not for a number: linewidth=True or "2" is a mistake,
+    not 1.0 or 2.0."""
+    for key, value in kwargs.items():
+        if key in ("xy", "width", "height", "angle"):
+            raise TypeError(f"{key} cannot be passed to plot_covariance_ellipses: each ellipse's "
+                            "centre, axes and angle come from its component's mean and covariance")
+        try:
+            probe = Ellipse((0.0, 0.0), 1.0, 1.0, **{key: value})
+        except AttributeError as exc:                 # not a property of Ellipse
+            raise TypeError(f"plot_covariance_ellipses got an unexpected keyword argument "
+                            f"{key!r}: it is passed to matplotlib.patches.Ellipse, which says: "
+                            f"{exc}") from None
+        except (TypeError, ValueError) as exc:        # a property, but not that value
+            raise type(exc)(f"{key}={value!r} is not a valid value for "
+                            f"matplotlib.patches.Ellipse: {exc}") from None
+        if isinstance(value, (bool, np.bool_, str)) and hasattr(probe, f"get_{key}"):
+            default = getattr(Ellipse((0.0, 0.0), 1.0, 1.0), f"get_{key}")()
+            number = isinstance(default, numbers.Real) and not isinstance(default, bool)
+            if (isinstance(value, (bool, np.bool_)) and not isinstance(default, bool)) or (
+                    isinstance(value, str) and number):
+                raise TypeError(f"{key} must be a {type(default).__name__} like its default "
+                                f"{default!r}, not {type(value).__name__} ({key}={value!r})")
+    return dict(kwargs)
+
+
 def _responsibilities(X, params, resp) -> np.ndarray:
-    """The given (N, K) responsibilities, checked, or those of ``emlib.gmm.e_step``."""
+    """The given (N, K) responsibilities, checked, or those of ``emlib.gmm.e_step`` (after
+    checking that the mixture can be evaluated at every point of X in float64)."""
     if resp is None:
+        check_mixture_log_joint(estimate_log_prob, X, params)
         return e_step(X, params)[0]
     return check_resp(resp, X.shape[0], params.n_components)
 
@@ -88,7 +122,11 @@ def _ellipse_geometry(covariance, n_std):
     major = eigenvectors[:, 1]
     # An eigenvector's sign is arbitrary; the axis direction is only defined modulo 180°.
     angle = float(np.degrees(np.arctan2(major[1], major[0])) % 180.0)
-    width, height = 2.0 * n_std * np.sqrt(eigenvalues[::-1])
+    with np.errstate(over="ignore"):
+        width, height = 2.0 * n_std * np.sqrt(eigenvalues[::-1])
+    if not (np.isfinite(width) and np.isfinite(height)):
+        raise ValueError(f"n_std = {n_std:g} standard deviations of {np.sqrt(eigenvalues[1]):.3g} "
+                         "give an ellipse wider than the largest float; use a smaller n_std")
     return float(width), float(height), angle
 
 
@@ -112,10 +150,11 @@ def plot_covariance_ellipses(params, ax=None, n_std=(1, 2), colors=None, *, dims
     drawn; the others add len(n_std) patches each.
     """
     params = _check_params(params)
-    ax = get_ax(ax)
     radii = _check_n_std(n_std)
     i, j = _check_dims(dims, params.n_features)
     rgb = component_colors(colors, params.n_components)
+    kwargs = _check_ellipse_style(kwargs)
+    ax = get_ax(ax)
     block = np.ix_([i, j], [i, j])
     for k in range(params.n_components):
         if params.weights[k] == 0:
@@ -158,7 +197,6 @@ def plot_gmm(X, params, resp=None, ax=None, *, colors=None, n_std=(1, 2), dims=N
     model is unsure about show in between. Means are marked with a cross.
     """
     X, params = _check_X_params(X, params)
-    ax = get_ax(ax)
     i, j = _check_dims(dims, params.n_features)
     rgb = component_colors(colors, params.n_components)
     radii = [] if np.size(n_std) == 0 else _check_n_std(n_std)
@@ -167,6 +205,9 @@ def plot_gmm(X, params, resp=None, ax=None, *, colors=None, n_std=(1, 2), dims=N
         raise TypeError(f"xlabel must be a string or None, got {type(xlabel).__name__}")
     if ylabel is not None and not isinstance(ylabel, str):
         raise TypeError(f"ylabel must be a string or None, got {type(ylabel).__name__}")
+    legend = check_bool(legend, "legend")
+    s = check_real(s, "s", minimum=0.0)
+    ax = get_ax(ax)
 
     # Clip: rows summing to 1 ± 1e-6 could step just outside the RGB cube.
     point_colors = np.clip(resp @ rgb, 0.0, 1.0)
@@ -234,11 +275,14 @@ def plot_mixture_1d(X, params, ax=None, *, resp=None, bins=30, colors=None, grid
         raise ValueError(f"params has {params.n_features} features; plot_mixture_1d draws a 1-D "
                          "mixture (for 2-D data use plot_gmm)")
     X = _check_X_1d(X)
-    ax = get_ax(ax)
     bins = check_int(bins, "bins", minimum=1)
+    check_allocation(bins, "bins", f"a histogram of {bins} bins")
     grid_size = check_int(grid_size, "grid_size", minimum=2)
+    check_allocation(3 * grid_size * params.n_components, "grid_size",
+                     f"the densities of {params.n_components} components at {grid_size} points")
     rgb = component_colors(colors, params.n_components)
     resp = _responsibilities(X, params, resp)
+    ax = get_ax(ax)
 
     x = X[:, 0]
     active = params.weights > 0
@@ -247,9 +291,16 @@ def plot_mixture_1d(X, params, ax=None, *, resp=None, bins=30, colors=None, grid
     high = max(x.max(), np.max(params.means[active, 0] + 4 * sigmas[active]))
     if high <= low:                      # one distinct value and zero-width components
         low, high = low - 0.5, high + 0.5
+    with np.errstate(over="ignore"):
+        width = high - low
+    if not np.isfinite(width):
+        raise ValueError(f"X and params span [{low:.3g}, {high:.3g}], wider than the largest float: "
+                         "no axis can show them; rescale X (emlib.datasets.standardize)")
     grid = np.linspace(low, high, grid_size)
-    with np.errstate(divide="ignore"):              # log 0 for an empty component
+    # log 0 for an empty component; a grid point ~1e308 from a component overflows (density 0)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         weighted = np.exp(estimate_log_prob(grid[:, None], params))   # π_k N(x | μ_k, σ_k²)
+    weighted = np.where(np.isfinite(weighted), weighted, 0.0)
 
     for k in np.flatnonzero(active):
         ax.plot(grid, weighted[:, k], color=rgb[k], linewidth=2,
@@ -258,8 +309,15 @@ def plot_mixture_1d(X, params, ax=None, *, resp=None, bins=30, colors=None, grid
                       f"$\\sigma_{{{k}}}$ = {sigmas[k]:.2f}")
     ax.plot(grid, weighted.sum(axis=1), color="black", linestyle="--", linewidth=1.5,
             label=r"mixture $p(x \mid \theta)$")
-    heights, _, _ = ax.hist(x, bins=bins, density=True, color="0.85", edgecolor="white",
-                            label="data")
+    # Data whose spread the bins cannot resolve (one distinct value, or 1e16 ± 1 in 30 bins)
+    # get a range wide enough that every bin edge is a different float.
+    resolution = 1e3 * bins * np.spacing(np.abs(x).max())
+    span = None
+    if x.max() - x.min() < resolution:
+        half = max(0.5, resolution)
+        span = (x.mean() - half, x.mean() + half)
+    heights, _, _ = ax.hist(x, bins=bins, range=span, density=True, color="0.85",
+                            edgecolor="white", label="data")
     top = max(float(np.max(heights)), float(weighted.sum(axis=1).max()))
     # Clip: rows summing to 1 ± 1e-6 could step just outside the RGB cube.
     ax.scatter(x, np.full_like(x, -0.06 * top), c=np.clip(resp @ rgb, 0.0, 1.0), marker="|",
@@ -364,6 +422,8 @@ def plot_em_iteration(X, history, t: int, axes=None, *, colors=None, n_std=(1, 2
             raise TypeError("axes must be a pair of matplotlib Axes, not None")
         ax_fit, ax_curve = (get_ax(ax) for ax in axes)
     # Checks X against the mixtures before anything is drawn.
+    for index, params in enumerate(history):
+        check_mixture_log_joint(estimate_log_prob, X, params, "X", f"history[{index}]")
     log_likelihoods = np.array([log_likelihood(X, params) for params in history])
     if new_figure:
         _, (ax_fit, ax_curve) = plt.subplots(1, 2, figsize=(11, 4.2))
