@@ -900,7 +900,7 @@ class _QuadraticFeatureForm:
     def new_accumulator(self, n_components):
         return np.zeros((n_components, self.size))
 
-    def accumulate(self, statistics, resp, phi):
+    def accumulate(self, statistics, resp, phi, prepared):
         statistics += resp @ phi                               # Σ_n γ_nk φ(x_n)
 
     def unpack(self, statistics):
@@ -939,9 +939,12 @@ class _CholeskyForm:
         self.panels = list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
 
     def blocks(self, n_components):
-        block = int(np.clip(_BLOCK_BYTES // (8 * n_components * self.n_features), 128, 8192))
+        block = self._block(n_components)
         return [(start, min(start + block, self.n_samples))
                 for start in range(0, self.n_samples, block)]
+
+    def _block(self, n_components):
+        return int(np.clip(_BLOCK_BYTES // (8 * n_components * self.n_features), 128, 8192))
 
     def prepare(self, params, m, log_weights):
         K, d = params.n_components, self.n_features
@@ -955,18 +958,23 @@ class _CholeskyForm:
             factors.append(A.reshape(K * (hi - lo), 1 + hi))
         log_det_half = np.log(np.diagonal(U, axis1=1, axis2=2)).sum(axis=1)
         constant = log_weights + log_det_half - 0.5 * d * _LOG_2PI
-        return (factors, constant), np.zeros(K, dtype=bool)     # centred already: no lost digits
+        # One panel's (K · width, B) working array, reused by every panel and block.
+        width = max(hi - lo for lo, hi in self.panels)
+        scratch = np.empty(K * width * self._block(K))
+        return (factors, constant, scratch), np.zeros(K, dtype=bool)   # centred: no lost digits
 
     def block_data(self, start, stop):
         return start, stop
 
     def log_joint(self, prepared, block):
-        (factors, constant), (start, stop) = prepared, block
-        K = constant.shape[0]
-        mahalanobis = np.zeros((K, stop - start))
+        (factors, constant, scratch), (start, stop) = prepared, block
+        K, b = constant.shape[0], stop - start
+        mahalanobis, squares = np.zeros((K, b)), np.empty((K, b))
         for (lo, hi), A in zip(self.panels, factors):
-            y = (A @ self.XaT[:1 + hi, start:stop]).reshape(K, hi - lo, stop - start)
-            mahalanobis += np.einsum("kjb,kjb->kb", y, y)                  # Σ_j y_kj²
+            y = np.matmul(A, self.XaT[:1 + hi, start:stop],
+                          out=scratch[:A.shape[0] * b].reshape(A.shape[0], b))   # y_kj, j in panel
+            y = y.reshape(K, hi - lo, b)
+            mahalanobis += np.einsum("kjb,kjb->kb", y, y, out=squares)      # Σ_j y_kj²
         mahalanobis *= -0.5
         mahalanobis += constant[:, None]
         return mahalanobis                                      # log π_k N(x_n | μ_k, Σ_k), (K, B)
@@ -976,12 +984,14 @@ class _CholeskyForm:
         return [np.zeros(n_components)] + [np.zeros((n_components * (hi - lo), d - lo + 1))
                                            for lo, hi in self.panels]
 
-    def accumulate(self, statistics, resp, block):
-        start, stop = block
+    def accumulate(self, statistics, resp, block, prepared):
+        (_, _, scratch), (start, stop) = prepared, block
+        K, b = resp.shape
         statistics[0] += resp.sum(axis=1)                                   # N_k
         for (lo, hi), upper in zip(self.panels, statistics[1:]):
-            weighted = resp[:, None, :] * self.XaT[1 + lo:1 + hi, start:stop]   # γ_nk x_ni
-            upper += weighted.reshape(-1, stop - start) @ self.Xa[start:stop, lo:]
+            weighted = np.multiply(resp[:, None, :], self.XaT[1 + lo:1 + hi, start:stop],
+                                   out=scratch[:K * (hi - lo) * b].reshape(K, hi - lo, b))
+            upper += weighted.reshape(K * (hi - lo), b) @ self.Xa[start:stop, lo:]  # γ x xᵀ, γ x
 
     def unpack(self, statistics):
         """(counts, sums, outer) from the panels, T_k's lower triangle mirrored from the upper."""
@@ -994,6 +1004,20 @@ class _CholeskyForm:
             sums[:, lo:hi] = panel[:, :, -1]
         upper = np.triu(upper)
         return counts.copy(), sums, upper + np.triu(upper, 1).transpose(0, 2, 1)
+
+
+def _responsibilities(prob, xc, m, U, log_weights):
+    """γ_nk in place of the (K, B) block of log π_k N(x_n | μ_k, Σ_k), and Σ_n log p(x_n | θ).
+
+    exp without the max-shift of log-sum-exp (one pass instead of three); the rare rows where
+    that under- or overflows are redone (``_rescue_extreme_rows``)."""
+    np.exp(prob, out=prob)
+    total = prob.sum(axis=0)                                            # p(x_n | θ)
+    log_total = np.log(total)
+    if not (total.min() > _TINY and total.max() < _HUGE):               # NaN fails this too
+        _rescue_extreme_rows(prob, total, log_total, xc, m, U, log_weights)
+    prob /= total
+    return prob, log_total.sum()
 
 
 def _rescue_extreme_rows(prob, total, log_total, xc, m, U, log_weights):
@@ -1034,6 +1058,10 @@ class GaussianMixtureModel:
     recentre : let a component that is tight and far from c be accumulated about its current mean
         μ_k^(t) (its reference then depends on θ^(t); see GaussianMixtureStatistics). False keeps
         c for every component at every θ, at the cost of digits for such a component.
+    form : how the E-step is computed: "features" (quadratic features φ(x) and natural
+        parameters W), "cholesky" (whitened coordinates U_kᵀ(x − μ_k)), or "auto" (the default:
+        features up to D = 12, the Cholesky form above, where it is faster). Both give the same
+        statistics to rounding.
 
     ``e_step(params)`` returns the GaussianMixtureStatistics under θ = params and the objective
     F(θ); ``m_step(statistics)`` returns the next parameters from the statistics alone.
@@ -1046,7 +1074,8 @@ class GaussianMixtureModel:
     (``_rescue_extreme_rows``); the responsibilities go straight into the block's statistics.
     """
 
-    def __init__(self, X, *, reg_covar=None, prior=None, reference=None, recentre=True):
+    def __init__(self, X, *, reg_covar=None, prior=None, reference=None, recentre=True,
+                 form="auto"):
         X = _check_X(X)
         n_samples, n_features = X.shape
         self.reg_covar, self.prior = _check_regularisation(reg_covar, prior, n_features)
@@ -1060,9 +1089,12 @@ class GaussianMixtureModel:
         self.recentre = check_bool(recentre, "recentre")
         self.objective_name = "log_likelihood" if self.prior is None else "log_posterior"
         self.n_items = float(n_samples)
+        if form == "auto":
+            form = "features" if n_features <= _FEATURES_MAX_DIM else "cholesky"
+        if form not in ("features", "cholesky"):
+            raise ValueError(f'form must be "auto", "features" or "cholesky", got {form!r}')
         centred = X - reference
-        self.form = (_QuadraticFeatureForm(centred) if n_features <= _FEATURES_MAX_DIM
-                     else _CholeskyForm(centred))
+        self.form = (_QuadraticFeatureForm if form == "features" else _CholeskyForm)(centred)
         self.Xc = self.form.Xc                                             # x_n − c
 
     def e_step(self, params):
@@ -1085,26 +1117,19 @@ class GaussianMixtureModel:
         total_log_likelihood = 0.0
         with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
             for start, stop in self.form.blocks(params.n_components):
-                data = self.form.block_data(start, stop)
+                data, xc = self.form.block_data(start, stop), self.Xc[start:stop]
                 prob = self.form.log_joint(prepared, data)          # log π_k N(x_n | μ_k, Σ_k)
-                xc = self.Xc[start:stop]
-                if centred.any():
+                if centred.any():                                   # repairs 1 and 3
                     prob[centred] = (_log_gaussian(xc, m[centred], U[centred]).T
                                      + log_weights[centred, None])
-                if inactive.any():
-                    prob[inactive] = -np.inf
-                np.exp(prob, out=prob)
-                total = prob.sum(axis=0)                            # p(x_n | θ)
-                log_total = np.log(total)
-                if not (total.min() > _TINY and total.max() < _HUGE):   # NaN fails this too
-                    _rescue_extreme_rows(prob, total, log_total, xc, m, U, log_weights)
-                total_log_likelihood += log_total.sum()
-                prob /= total                                       # γ_nk, (K, B)
-                self.form.accumulate(statistics, prob, data)        # Σ_n γ_nk φ(x_n)
+                prob[inactive] = -np.inf
+                resp, block_log_likelihood = _responsibilities(prob, xc, m, U, log_weights)
+                total_log_likelihood += block_log_likelihood
+                self.form.accumulate(statistics, resp, data, prepared)   # Σ_n γ_nk φ(x_n)
                 for k, sums, outer in about:                        # about μ_k^(t): repair 3
                     diff = xc - m[k]
-                    sums += prob[k] @ diff
-                    outer += (prob[k] * diff.T) @ diff
+                    sums += resp[k] @ diff
+                    outer += (resp[k] * diff.T) @ diff
         counts, sums, outer = self.form.unpack(statistics)
         reference = np.tile(self.reference, (params.n_components, 1))
         for k, about_sums, about_outer in about:

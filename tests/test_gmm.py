@@ -134,13 +134,15 @@ def form(request, monkeypatch):
     return request.param
 
 
-@pytest.mark.parametrize("case", ["clusters", "far_and_tight", "one_dimensional"])
+@pytest.mark.parametrize("case", ["clusters", "far_and_tight", "one_dimensional", "23_dimensional"])
 @pytest.mark.parametrize("n_iter", [1, 25])
 def test_fit_matches_scikit_learn_from_the_same_start(case, n_iter, form):
     rng = np.random.default_rng(4)
     reg_covar = 1e-6
     if case == "clusters":
         X, k = clusters(rng, 500, 3, 4), 4
+    elif case == "23_dimensional":              # several panels in the Cholesky form
+        X, k = clusters(rng, 900, 23, 3), 3
     elif case == "far_and_tight":
         X, k, reg_covar = far_tight_data(rng), 3, FAR_TIGHT_REG
     else:

@@ -112,9 +112,11 @@ def test_cholesky_form_statistics_fill_both_triangles():
     Xc = rng.normal(size=(90, 23))
     engine = gmm._CholeskyForm(Xc)
     assert len(engine.panels) == 2
+    params = random_params(rng, 3, 23)
+    prepared, _ = engine.prepare(params, params.means, np.log(params.weights))
     resp = rng.dirichlet(np.ones(3), size=90).T                       # (K, N)
     statistics = engine.new_accumulator(3)
-    engine.accumulate(statistics, resp, (0, 90))
+    engine.accumulate(statistics, resp, (0, 90), prepared)
     counts, sums, outer = engine.unpack(statistics)
     np.testing.assert_allclose(counts, resp.sum(axis=1), rtol=1e-14)
     np.testing.assert_allclose(sums, resp @ Xc, rtol=1e-12)
