@@ -342,10 +342,10 @@ class GaussianMixtureStatistics(SufficientStatistics):
     ``recentre=False``; then c_k = c for every component at every θ, whichever θ each block's
     E-step ran at::
 
-        c = X.mean(axis=0)
+        c = blocks[0].mean(axis=0)                  # any point near the data, shared
         models = [GaussianMixtureModel(X_b, reference=c, recentre=False) for X_b in blocks]
-        total = sum((m.e_step(theta)[0] for m in models[1:]), models[0].e_step(theta)[0])
-        theta = models[0].m_step(total)
+        parts = [model.e_step(theta)[0] for model in models]      # one per block or worker
+        theta = models[0].m_step(sum(parts[1:], parts[0]))        # = the whole data's M-step
     """
 
     counts: np.ndarray
@@ -944,7 +944,11 @@ class _CholeskyForm:
                 for start in range(0, self.n_samples, block)]
 
     def _block(self, n_components):
-        return int(np.clip(_BLOCK_BYTES // (8 * n_components * self.n_features), 128, 8192))
+        """Rows per block: one panel's scratch (K · width numbers a row) and the block's rows of
+        X in both layouts (2 (D + 1)) take about _BLOCK_BYTES."""
+        width = max(hi - lo for lo, hi in self.panels)
+        per_row = 8 * (n_components * width + 2 * (self.n_features + 1))
+        return int(np.clip(_BLOCK_BYTES // per_row, 64, 8192))
 
     def prepare(self, params, m, log_weights):
         K, d = params.n_components, self.n_features
@@ -973,8 +977,8 @@ class _CholeskyForm:
         for (lo, hi), A in zip(self.panels, factors):
             y = np.matmul(A, self.XaT[:1 + hi, start:stop],
                           out=scratch[:A.shape[0] * b].reshape(A.shape[0], b))   # y_kj, j in panel
-            y = y.reshape(K, hi - lo, b)
-            mahalanobis += np.einsum("kjb,kjb->kb", y, y, out=squares)      # Σ_j y_kj²
+            np.multiply(y, y, out=y)
+            mahalanobis += np.add.reduce(y.reshape(K, hi - lo, b), axis=1, out=squares)  # Σ_j y_kj²
         mahalanobis *= -0.5
         mahalanobis += constant[:, None]
         return mahalanobis                                      # log π_k N(x_n | μ_k, Σ_k), (K, B)
