@@ -791,7 +791,7 @@ _FEATURE_BUDGET = 256 * 2**20
 _BLOCK_BYTES = 2**19
 # The Cholesky form skips the zero triangle of U_k and the mirror triangle of T_k in panels of
 # about this many features.
-_PANEL_WIDTH = 10
+_PANEL_WIDTH = 8
 # exp(log-density) is used directly when a row's total lies in [_TINY, _HUGE]; other rows (far
 # outliers, extremely peaked components) are redone with the max-shifted log-sum-exp.
 _TINY, _HUGE = 1e-280, 1e280

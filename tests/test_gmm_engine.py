@@ -111,7 +111,7 @@ def test_cholesky_form_statistics_fill_both_triangles():
     rng = np.random.default_rng(6)
     Xc = rng.normal(size=(90, 23))
     engine = gmm._CholeskyForm(Xc)
-    assert len(engine.panels) == 2
+    assert len(engine.panels) == 3
     params = random_params(rng, 3, 23)
     prepared, _ = engine.prepare(params, params.means, np.log(params.weights))
     resp = rng.dirichlet(np.ones(3), size=90).T                       # (K, N)
