@@ -121,7 +121,7 @@ def emlib_memory(counts, n_topics, start, n_iter=4):
     """(set-up bytes, largest per-iteration bytes) of fit, from tracemalloc at each callback."""
     marks = []
 
-    def callback(t, doc_topic, topic_word, log_likelihood):
+    def callback(t, params, objective):
         current, peak = tracemalloc.get_traced_memory()
         marks.append((current, peak))
         tracemalloc.reset_peak()

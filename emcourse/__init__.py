@@ -1,10 +1,22 @@
 """emcourse: the course tooling behind the ``emcourse`` command.
 
-- ``emcourse.markup`` — what an nbgrader cell is (answer, test, read-only) and its ``grade_id``.
-- ``emcourse.release`` — ``exercises/`` generated from ``solutions/`` with nbgrader's preprocessors.
-- ``emcourse.grade`` — grade submissions against the solutions in a fresh kernel.
+- ``emcourse.markup`` — what an nbgrader cell is (answer, test, read-only), its ``grade_id`` and
+  marking, and the course's own notebook metadata (``emcourse.forbidden``).
+- ``emcourse.release`` — ``exercises/`` generated from ``solutions/`` with nbgrader's
+  preprocessors; the students' copy of the course (``release --to``).
+- ``emcourse.grade`` — grade submissions against the solutions: assemble, run, score.
+- ``emcourse.execute`` — run a notebook in the grading kernel, in a sandbox, with time limits.
+- ``emcourse.kernel`` — the grading kernel, which runs the course's cells out of the answers' reach.
+- ``emcourse.scan`` — the static scan of students' cells for patching, internals, forbidden imports.
 - ``emcourse.testing`` — checks for test cells whose failures say what was expected.
-- ``emcourse.cli`` — ``emcourse release`` and ``emcourse grade``.
+- ``emcourse.gradebook`` — the grades as a table, a CSV and a student × exercise summary.
+- ``emcourse.feedback`` — one feedback page per student and exercise.
+- ``emcourse.validate`` — a student's check of a notebook before handing it in.
+- ``emcourse.widgets`` — ``interact``: a live slider that also stores pre-rendered frames.
+- ``emcourse.figures`` — alt text and compact PNGs for the figures a notebook shows.
+- ``emcourse.convert`` — notebooks moved to those conventions and the ipykernel kernelspec.
+- ``emcourse.book`` / ``emcourse.book_outputs`` — the course website, from the stored notebooks.
+- ``emcourse.cli`` — ``emcourse release``, ``grade``, ``validate``, ``book`` and ``convert``.
 
 The math lives in ``emlib``; this package only moves notebooks around.
 """

@@ -14,6 +14,14 @@ Three kinds of cell occur:
 * **read-only** cells (``locked: true``): instructions and set-up that the grader restores.
 
 The predicates here wrap ``nbgrader.utils`` so the rules are nbgrader's own.
+
+The course adds one optional key of its own, in the solution's *notebook* metadata::
+
+    {"emcourse": {"forbidden": ["emlib.coins"]}}
+
+the modules (or module members) an exercise asks students to write themselves; the grader flags
+answers that import them (``emcourse.scan``). It is released with the exercise, so students
+(and ``emcourse validate``) can see it.
 """
 
 from __future__ import annotations
@@ -22,6 +30,9 @@ import nbformat
 from nbgrader import utils as nbgrader_utils
 
 SCHEMA_VERSION = 3
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+# The nbgrader keys that decide how a cell is graded; a submission may not change them.
+MARKING_KEYS = ("grade", "solution", "locked", "points", "task")
 
 
 def grade_id(cell) -> str | None:
@@ -48,6 +59,50 @@ def points(cell) -> float:
 def graded_cells(nb) -> list:
     """The test cells of a notebook, in order."""
     return [cell for cell in nb.cells if is_test(cell)]
+
+
+def marking(cell) -> dict:
+    """The keys of a cell's nbgrader metadata that decide its grading (``points`` for grade cells)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    found = {key: meta[key] for key in MARKING_KEYS if key in meta}
+    if not found.get("grade"):
+        found.pop("points", None)
+    found["cell_type"] = cell.get("cell_type")
+    return found
+
+
+def forbidden(nb) -> tuple[str, ...]:
+    """The modules or members an exercise forbids (notebook ``metadata.emcourse.forbidden``)."""
+    names = nb.get("metadata", {}).get("emcourse", {}).get("forbidden", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise ValueError("metadata.emcourse.forbidden must be a list of module names such as "
+                         f"'emlib.coins', got {names!r}.")
+    return tuple(names)
+
+
+def split_hidden(source: str) -> tuple[str, str]:
+    """(visible, hidden) parts of a test cell's source; hidden is "" when there are no hidden tests."""
+    visible, hidden, inside = [], [], False
+    for line in source.split("\n"):
+        marker = line.strip()
+        if marker in (HIDDEN_BEGIN, HIDDEN_END):
+            inside = marker == HIDDEN_BEGIN
+        else:
+            (hidden if inside else visible).append(line)
+    return "\n".join(visible), "\n".join(hidden)
+
+
+def title(cell) -> str | None:
+    """A Markdown cell's first heading without '#' and a trailing "(N points)", or None."""
+    if cell.get("cell_type") != "markdown":
+        return None
+    for line in cell.source.splitlines():
+        if line.startswith("#"):
+            text = line.lstrip("#").strip()
+            if text.endswith(")") and "point" in text.rpartition("(")[2]:
+                text = text.rpartition("(")[0].strip()
+            return text or None
+    return None
 
 
 def grade_ids(nb) -> set[str]:

@@ -11,11 +11,17 @@ nbgrader's own release preprocessors, which need no gradebook database:
 
 The solution's metadata is validated first (nbgrader's ``MetadataValidator``, plus unique
 ``grade_id``s), so a malformed solution fails at release rather than at grading time.
+
+:func:`student_copy` (``emcourse release --to DIR``) writes what students may see: the course's
+files without ``solutions/`` and without the git history (which holds them), with a fresh
+``exercises/``, and checks that no notebook in it still carries a solution or hidden tests.
 """
 
 from __future__ import annotations
 
 import copy
+import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -52,6 +58,10 @@ def check_solution(nb, name: str = "solution") -> None:
             raise ValueError(f"{name}: answer cell {gid!r} has no '### BEGIN SOLUTION' region.")
     if not markup.graded_cells(nb):
         raise ValueError(f"{name}: no test cells (grade: true, solution: false); nothing to grade.")
+    try:
+        markup.forbidden(nb)
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from error
 
 
 def release_notebook(solution, name: str = "solution") -> nbformat.NotebookNode:
@@ -103,3 +113,67 @@ def stale_exercises(solutions_dir, exercises_dir) -> list[str]:
         if not target.is_file() or target.read_text(encoding="utf-8") != _released_text(path):
             stale.append(path.name)
     return stale
+
+
+# Never copied to a student copy: the answers, and what git or tools keep beside the files.
+_WITHHELD = ("solutions",)
+_JUNK = {".git", "__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".hypothesis", "build",
+         "dist", ".benchmarks", ".venv", "venv"}
+_LEAK_MARKERS = ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS")
+
+
+def _course_files(course_root: Path) -> list[Path]:
+    """The course's files, relative to its root: git's (tracked and untracked but not ignored)
+    when it is a checkout, else every file outside tool folders."""
+    try:
+        listed = subprocess.run(["git", "-C", str(course_root), "ls-files", "--cached", "--others",
+                                 "--exclude-standard", "-z"], capture_output=True, check=True,
+                                timeout=60).stdout.decode().split("\0")
+        files = [Path(name) for name in listed if name]
+    except (OSError, subprocess.SubprocessError):
+        files = [path.relative_to(course_root) for path in course_root.rglob("*") if path.is_file()]
+    return sorted({f for f in files if not (_JUNK & set(f.parts)) and not f.name.endswith(".egg-info")
+                   and (course_root / f).is_file()})
+
+
+def leaked_answers(folder) -> list[str]:
+    """Notebooks under ``folder`` that still hold a solution region or hidden tests."""
+    leaks = []
+    for path in sorted(Path(folder).rglob("*.ipynb")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if any(marker in text for marker in _LEAK_MARKERS):
+            leaks.append(str(path.relative_to(folder)))
+    return leaks
+
+
+def student_copy(course_root, target) -> list[Path]:
+    """Write the students' copy of the course to ``target`` (new or empty); return the files written.
+
+    Everything but ``solutions/`` (and git's history, which holds it) is copied; ``exercises/`` is
+    released afresh from the solutions. ValueError if ``target`` is not empty, lies inside the
+    course, or if a copied notebook still holds answers or hidden tests.
+    """
+    course_root, target = Path(course_root).resolve(), Path(target).resolve()
+    if target == course_root or course_root in target.parents:
+        raise ValueError(f"--to: {target} is inside the course folder; choose a folder outside it.")
+    if target.exists() and any(target.iterdir()):
+        raise ValueError(f"--to: {target} is not empty; choose a new folder or empty it first.")
+    solutions = course_root / "solutions"
+    written = []
+    for relative in _course_files(course_root):
+        if relative.parts[0] in _WITHHELD or relative.parts[0] == "exercises":
+            continue
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(course_root / relative, destination)
+        written.append(destination)
+    written += release(solutions, target / "exercises")
+    readme = course_root / "exercises" / "README.md"
+    if readme.is_file():
+        shutil.copy2(readme, target / "exercises" / "README.md")
+        written.append(target / "exercises" / "README.md")
+    leaks = leaked_answers(target)
+    if leaks:
+        raise ValueError(f"the student copy in {target} still holds answers or hidden tests in "
+                         f"{', '.join(leaks)}; remove them from the course or keep them out of it.")
+    return written

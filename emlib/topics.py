@@ -68,21 +68,26 @@ nowhere gets θ_kv = (β − 1)/(…), i.e. 0 under maximum likelihood.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import Callable, NamedTuple
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from scipy.special import gammaln, xlogy
 
-from ._validation import (as_float_array, check_bool, check_callable, check_doc_topic, check_int,
+from ._validation import (as_float_array, check_bool, check_doc_topic, check_int, check_real_dtype,
                           check_random_state, check_real, check_topic_word, check_vocabulary)
+from .em import EMResult, SufficientStatistics, check_em_arguments, run
 
 __all__ = [
+    "TopicModelParams",
+    "TopicStatistics",
+    "TopicModel",
     "TopicModelResult",
     "init_params",
     "e_step",
+    "hard_e_step",
     "m_step",
     "log_likelihood",
     "log_posterior",
@@ -119,8 +124,7 @@ def _check_counts(counts, name: str = "counts") -> sparse.csr_array:
     if sparse.issparse(counts):
         if counts.ndim != 2:
             raise ValueError(f"{name} must be 2-D (documents × words), got shape {counts.shape}")
-        if counts.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold real numbers, got dtype {counts.dtype}")
+        check_real_dtype(counts, name)
         matrix = sparse.csr_array(counts)            # shares the arrays of a CSR input
         if (matrix.dtype != np.float64 or not matrix.has_canonical_format):
             matrix = sparse.csr_array(matrix, dtype=np.float64, copy=True)
@@ -324,27 +328,132 @@ def _log_prior(doc_topic, topic_word, alpha, beta):
 # --------------------------------------------------------------------------------------------
 # Public functions
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class TopicModelResult:
-    """What ``fit`` returns.
+class TopicModelParams(NamedTuple):
+    """θ = (Π, Θ) of the topic model.
 
-    doc_topic : (D, K) final Π, rows summing to 1.
-    topic_word : (K, V) final Θ, rows summing to 1.
-    log_likelihoods : (n_iter + 1,) log p(W | Π^(t), Θ^(t)) = Σ n_dv log (ΠΘ)_dv for t = 0 (the
-        start) to n_iter (the final parameters).
-    objectives : (n_iter + 1,) what this EM never decreases: the log-likelihood itself for
-        maximum likelihood (alpha = beta = 1); ``log_posterior`` for MAP; for hard EM the
-        complete-data log-likelihood Σ n_dv max_k log(π_dk θ_kv) (plus the log prior for MAP).
-    n_iter : number of M-steps done.
-    converged : whether the objective rose by less than ``tol`` per word token.
+    doc_topic : (D, K) Π, rows summing to 1.
+    topic_word : (K, V) Θ, rows summing to 1.
     """
 
     doc_topic: np.ndarray
     topic_word: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class TopicStatistics(SufficientStatistics):
+    """The expected sufficient statistics of the topic model under θ^(t), and its log-likelihood.
+
+    doc_topic_counts : (D, K) E_dk = Σ_v n_dv γ̃_dvk = π_dk (RΘᵀ)_dk, the words of document d
+        credited to topic k (for hard EM: the counts of the arg-max assignments).
+    word_topic_counts : (V, K) E_vk = Σ_d n_dv γ̃_dvk = θ_kv (ΠᵀR)_kv, the occurrences of word v
+        credited to topic k, stored word-major (the transpose of Θ's layout) because the sparse
+        E-step gathers rows of it; None when the topics are held fixed (``fold_in``).
+    log_likelihood : Σ n_dv log (ΠΘ)_dv at θ^(t).
+
+    All three are sums over the observed tokens, so statistics of two disjoint parts of a corpus
+    add up to those of the whole.
+    """
+
+    doc_topic_counts: np.ndarray
+    word_topic_counts: np.ndarray | None
+    log_likelihood: float
+
+
+class TopicModel:
+    """The topic model bound to its counts, for ``emlib.em.run``: the sparse E-step and the
+    M-step with Dirichlet pseudo-counts.
+
+    Parameters: counts, a canonical CSR array (``_check_counts``); n_topics; alpha, beta >= 1;
+    hard : arg-max assignments instead of responsibilities (hard EM); fit_topics : False keeps Θ
+    fixed and updates only Π (``fold_in``). ``objective_name`` says what ``e_step`` returns and EM
+    never decreases: the log-likelihood, the log-posterior (a prior on a fitted part has
+    concentration > 1), or hard EM's complete-data version of either. ``log_likelihoods`` records
+    log p(W | θ) at every E-step, in order.
+    """
+
+    def __init__(self, counts, n_topics, *, alpha=1.0, beta=1.0, hard=False, fit_topics=True):
+        self.corpus = _Corpus(counts, n_topics)
+        self.n_topics, self.alpha, self.beta = n_topics, alpha, beta
+        self.hard, self.fit_topics = hard, fit_topics
+        self.n_items = self.corpus.total
+        self.use_prior = alpha != 1.0 or (fit_topics and beta != 1.0)
+        kind = "log_posterior" if self.use_prior else "log_likelihood"
+        self.objective_name = f"complete_{kind}" if hard else kind
+        self.assignments = np.empty(counts.nnz, dtype=np.intp) if hard else None
+        self.log_likelihoods = []
+
+    def log_prior(self, params) -> float:
+        prior = _log_dirichlet(params.doc_topic, self.alpha)
+        if self.fit_topics:
+            prior += _log_dirichlet(params.topic_word, self.beta)
+        return prior
+
+    def e_step(self, params):
+        """The expected counts at θ = (Π, Θ) and the objective; raises _ZeroProbability when an
+        observed word has probability 0."""
+        doc_topic = params.doc_topic
+        words_topic = np.ascontiguousarray(params.topic_word.T)         # Θᵀ (V, K): rows gathered
+        corpus = self.corpus
+        if self.hard:
+            objective, marginal = corpus.hard_e_step(doc_topic, words_topic, self.assignments)
+            doc_counts, word_counts = _hard_counts(corpus, self.assignments, self.n_topics)
+        else:
+            objective = marginal = corpus.e_step(doc_topic, words_topic)      # fills R
+            doc_counts = corpus.doc_sums(words_topic)                  # π_dk (RΘᵀ)_dk
+            doc_counts *= doc_topic
+            word_counts = None
+            if self.fit_topics:
+                word_counts = corpus.word_sums(doc_topic)              # θ_kv (ΠᵀR)_kv
+                word_counts *= words_topic
+        if not self.fit_topics:
+            word_counts = None
+        self.log_likelihoods.append(marginal)
+        if self.use_prior:
+            objective += self.log_prior(params)
+        return TopicStatistics(doc_counts, word_counts, marginal), objective
+
+    def m_step(self, statistics, params):
+        """Π (and Θ) from the expected counts plus the pseudo-counts α − 1 (β − 1), each row
+        normalised; read-only arrays, so a callback may keep them."""
+        doc_topic = _doc_topic_from_counts(statistics.doc_topic_counts.copy(), self.alpha)
+        if self.fit_topics:
+            words_topic = _words_topic_from_counts(statistics.word_topic_counts.copy(),
+                                                   np.ascontiguousarray(params.topic_word.T),
+                                                   self.beta)
+            topic_word = words_topic.T                                  # a view, no copy
+        else:
+            topic_word = params.topic_word
+        return _read_only(TopicModelParams(doc_topic, topic_word))
+
+
+def _read_only(params: TopicModelParams) -> TopicModelParams:
+    for array in params:
+        array.setflags(write=False)
+    return params
+
+
+@dataclass(frozen=True, eq=False)
+class TopicModelResult(EMResult):
+    """What ``fit`` returns: an ``emlib.em.EMResult`` whose params are ``TopicModelParams``, plus
+
+    log_likelihoods : (n_iter + 1,) log p(W | Π^(t), Θ^(t)) = Σ n_dv log (ΠΘ)_dv for t = 0 (the
+        start) to n_iter (the final parameters).
+
+    ``objectives`` holds what this EM never decreases (``objective_name``): the log-likelihood
+    itself for maximum likelihood (alpha = beta = 1); ``log_posterior`` for MAP; for hard EM the
+    complete-data log-likelihood Σ n_dv max_k log(π_dk θ_kv) (plus the log prior for MAP).
+    ``doc_topic`` (D, K) and ``topic_word`` (K, V) are the final Π and Θ.
+    """
+
     log_likelihoods: np.ndarray
-    objectives: np.ndarray
-    n_iter: int
-    converged: bool
+
+    @property
+    def doc_topic(self) -> np.ndarray:
+        return self.params.doc_topic
+
+    @property
+    def topic_word(self) -> np.ndarray:
+        return self.params.topic_word
 
 
 def init_params(counts, n_topics: int, *, random_state=None) -> tuple[np.ndarray, np.ndarray]:
@@ -445,6 +554,31 @@ def m_step(ratio, doc_topic, topic_word, *, alpha: float = 1.0,
     return new_doc, np.ascontiguousarray(new_words.T)
 
 
+def hard_e_step(counts, doc_topic, topic_word) -> tuple[np.ndarray, np.ndarray, float]:
+    r"""Hard E-step: every occurrence of word v in document d goes wholly to its arg-max topic,
+    :math:`c_{dv} = \arg\max_k \pi_{dk}\theta_{kv}`, and the words are counted per topic.
+
+    Parameters: counts (D, V) sparse or dense; doc_topic (D, K) Π; topic_word (K, V) Θ.
+
+    Returns
+    -------
+    doc_topic_counts : (D, K) Σ_v n_dv [c_dv = k].
+    topic_word_counts : (K, V) Σ_d n_dv [c_dv = k].
+    complete_log_likelihood : Σ_dv n_dv log max_k π_dk θ_kv, the objective hard EM never
+        decreases (``fit(..., hard=True)`` without priors).
+
+    These are exactly the statistics ``fit(..., hard=True)`` hands to its M-step (the counts
+    plus α − 1, β − 1, normalised). Raises ValueError if an observed word has (ΠΘ)_dv = 0.
+    """
+    counts, doc_topic, topic_word = _check_model(counts, doc_topic, topic_word)
+    model = TopicModel(counts, doc_topic.shape[1], hard=True)
+    try:
+        statistics, complete = model.e_step(TopicModelParams(doc_topic, topic_word))
+    except _ZeroProbability as zero:
+        raise _zero_probability_error(zero, "the parameters") from None
+    return statistics.doc_topic_counts, statistics.word_topic_counts.T.copy(), float(complete)
+
+
 def log_likelihood(counts, doc_topic, topic_word) -> float:
     """Σ_dv n_dv log Σ_k π_dk θ_kv (a total over documents, not a mean).
 
@@ -494,7 +628,7 @@ def _check_init(init, n_docs, n_words, n_topics):
 
 def fit(counts, n_topics: int, *, alpha: float = 1.0, beta: float = 1.0, max_iter: int = 100,
         tol: float = 1e-6, random_state=None, init=None,
-        callback: Callable[[int, np.ndarray, np.ndarray, float], None] | None = None,
+        callback: Callable[[int, TopicModelParams, float], None] | None = None,
         hard: bool = False) -> TopicModelResult:
     """Fit a K-topic model to a document–word count matrix by EM (or hard EM).
 
@@ -512,15 +646,15 @@ def fit(counts, n_topics: int, *, alpha: float = 1.0, beta: float = 1.0, max_ite
     random_state : seed or numpy Generator for the random start (``init_params``).
     init : None for a random start, or a pair (doc_topic (D, K), topic_word (K, V)) of row
         distributions that give every observed word probability > 0.
-    callback : called as ``callback(t, doc_topic, topic_word, log_likelihood)`` for t = 0, 1, …
-        with read-only Π^(t) (D, K), Θ^(t) (K, V) and log p(W | Π^(t), Θ^(t)); the arrays are
-        never modified afterwards, so a callback may keep them.
+    callback : called as ``callback(t, params, objective)`` for t = 0 … n_iter with θ^(t) as
+        ``TopicModelParams`` (read-only Π^(t) (D, K) and Θ^(t) (K, V), never modified afterwards,
+        so a callback may keep them) and its objective (see ``TopicModelResult``).
     hard : False for EM; True for hard EM (each observed (d, v) wholly to its arg-max topic).
 
     Returns
     -------
     TopicModelResult with doc_topic, topic_word, log_likelihoods and objectives (length
-    n_iter + 1), n_iter and converged.
+    n_iter + 1), n_iter and converged. Runs on the driver ``emlib.em.run`` with ``TopicModel``.
 
     Cost per iteration: O(nnz · K) time and O(nnz + (D + V) · K) memory (see the module
     docstring); the result agrees with alternating ``e_step`` and ``m_step`` to rounding.
@@ -530,70 +664,31 @@ def fit(counts, n_topics: int, *, alpha: float = 1.0, beta: float = 1.0, max_ite
     n_topics = check_int(n_topics, "n_topics", minimum=1)
     alpha = _check_concentration(alpha, "alpha")
     beta = _check_concentration(beta, "beta")
-    max_iter = check_int(max_iter, "max_iter", minimum=0)
-    tol = check_real(tol, "tol", minimum=0.0)
-    check_callable(callback, "callback")
-    if not isinstance(hard, (bool, np.bool_)):
-        raise TypeError(f"hard must be True or False, got {hard!r}")
+    max_iter, tol = check_em_arguments(max_iter, tol, callback)
+    hard = check_bool(hard, "hard")
     if counts.nnz == 0:
         raise ValueError("counts is all zero: there are no words to fit topics to")
     if init is None:
         doc_topic, topic_word = init_params(counts, n_topics, random_state=random_state)
     else:
         doc_topic, topic_word = _check_init(init, n_docs, n_words, n_topics)
-        doc_topic = doc_topic.copy()
-    words_topic = np.ascontiguousarray(topic_word.T)          # Θᵀ, (V, K): rows gathered
-    corpus = _Corpus(counts, n_topics)
-    use_prior = alpha != 1.0 or beta != 1.0
-    assignments = np.empty(counts.nnz, dtype=np.intp) if hard else None
+    start = _read_only(TopicModelParams(doc_topic.copy(), topic_word.copy()))
+    model = TopicModel(counts, n_topics, alpha=alpha, beta=beta, hard=hard)
+    result = _run_or_explain(model, start, max_iter, tol, callback)
+    final = TopicModelParams(np.array(result.params.doc_topic),
+                             np.ascontiguousarray(result.params.topic_word))
+    return replace(result, params=final).extend(
+        TopicModelResult, log_likelihoods=np.array(model.log_likelihoods))
 
-    def evaluate(doc_topic, words_topic, t):
-        """One E-step at (Π^(t), Θ^(t)), filling corpus.ratio (or the assignments); returns
-        (log-likelihood, objective)."""
-        try:
-            if hard:
-                complete, marginal = corpus.hard_e_step(doc_topic, words_topic, assignments)
-            else:
-                marginal = complete = corpus.e_step(doc_topic, words_topic)
-        except _ZeroProbability as zero:
-            raise _zero_probability_error(zero, "init" if t == 0 else
-                                          f"the parameters of iteration {t}") from None
-        objective = complete
-        if use_prior:
-            objective += _log_prior(doc_topic, words_topic.T, alpha, beta)
-        return marginal, objective
 
-    def maximize(doc_topic, words_topic):
-        if hard:                             # counts of the arg-max assignments
-            expected_doc, expected_words = _hard_counts(corpus, assignments, n_topics)
-        else:                                # π_dk (RΘᵀ)_dk and θ_kv (ΠᵀR)_kv
-            expected_doc = corpus.doc_sums(words_topic)
-            expected_doc *= doc_topic
-            expected_words = corpus.word_sums(doc_topic)
-            expected_words *= words_topic
-        return (_doc_topic_from_counts(expected_doc, alpha),
-                _words_topic_from_counts(expected_words, words_topic, beta))
-
-    log_likelihoods, objectives = [], []
-    converged = False
-    for t in range(max_iter + 1):
-        doc_topic.setflags(write=False)
-        words_topic.setflags(write=False)
-        marginal, objective = evaluate(doc_topic, words_topic, t)
-        log_likelihoods.append(marginal)
-        objectives.append(objective)
-        if callback is not None:
-            callback(t, doc_topic, words_topic.T, marginal)
-        if t > 0 and abs(objective - objectives[-2]) < tol * corpus.total:
-            converged = True
-            break
-        if t == max_iter:
-            break
-        doc_topic, words_topic = maximize(doc_topic, words_topic)
-    n_iter = len(objectives) - 1
-    return TopicModelResult(np.array(doc_topic), np.ascontiguousarray(words_topic.T),
-                            np.array(log_likelihoods), np.array(objectives), n_iter,
-                            bool(converged))
+def _run_or_explain(model, start, max_iter, tol, callback):
+    """em.run, turning a word of probability 0 into an error that says at which iterate."""
+    try:
+        return run(model, start, max_iter=max_iter, tol=tol, callback=callback)
+    except _ZeroProbability as zero:
+        t = len(model.log_likelihoods)
+        raise _zero_probability_error(zero, "init" if t == 0 else
+                                      f"the parameters of iteration {t}") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -604,7 +699,9 @@ def fold_in(counts, topic_word, *, alpha: float = 1.0, max_iter: int = 100,
     r"""Topic proportions Π of new documents with the topics Θ fixed: EM over Π only.
 
     The E-step is ``fit``'s; the M-step updates only π_d,
-    π_dk ∝ π_dk (RΘᵀ)_dk + α − 1, starting from the uniform π_d = 1/K. Each document is a
+    π_dk ∝ π_dk (RΘᵀ)_dk + α − 1, starting from the uniform π_d = 1/K (``TopicModel`` with
+    ``fit_topics=False`` on the driver ``emlib.em.run``; the objective is the log-likelihood, or
+    with alpha > 1 the log-posterior of Π). Each document is a
     separate concave problem (the log-likelihood is concave in π_d), so the start does not matter
     and EM converges to its maximum.
 
@@ -614,7 +711,8 @@ def fold_in(counts, topic_word, *, alpha: float = 1.0, max_iter: int = 100,
         allowed: every document then gets 1/K).
     topic_word : (K, V) fixed Θ, e.g. ``fit(...).topic_word``.
     alpha : Dirichlet concentration of the prior on π_d, >= 1 (1: maximum likelihood).
-    max_iter : most EM iterations; tol : stop when Σ n log (ΠΘ) rises by less than tol per token.
+    max_iter : most EM iterations (M-steps); tol : stop when the objective changes by less than
+        tol per token.
 
     Returns
     -------
@@ -628,8 +726,7 @@ def fold_in(counts, topic_word, *, alpha: float = 1.0, max_iter: int = 100,
     n_docs, n_words = counts.shape
     topic_word = _check_topic_word(topic_word, n_words=n_words)
     alpha = _check_concentration(alpha, "alpha")
-    max_iter = check_int(max_iter, "max_iter", minimum=0)
-    tol = check_real(tol, "tol", minimum=0.0)
+    max_iter, tol = check_em_arguments(max_iter, tol, None)
     n_topics = topic_word.shape[0]
     seen = topic_word.sum(axis=0) > 0
     keep = seen[counts.indices]
@@ -641,18 +738,10 @@ def fold_in(counts, topic_word, *, alpha: float = 1.0, max_iter: int = 100,
     doc_topic = np.full((n_docs, n_topics), 1.0 / n_topics)
     if counts.nnz == 0:
         return doc_topic
-    corpus = _Corpus(counts, n_topics)
-    words_topic = np.ascontiguousarray(topic_word.T)
-    previous = -np.inf
-    for _ in range(max_iter):
-        current = _e_step_or_raise(corpus, doc_topic, words_topic)
-        if current - previous < tol * corpus.total:
-            break
-        previous = current
-        expected = corpus.doc_sums(words_topic)
-        expected *= doc_topic
-        doc_topic = _doc_topic_from_counts(expected, alpha)
-    return doc_topic
+    model = TopicModel(counts, n_topics, alpha=alpha, fit_topics=False)
+    start = _read_only(TopicModelParams(doc_topic, np.array(topic_word)))
+    result = _run_or_explain(model, start, max_iter, tol, None)
+    return np.array(result.params.doc_topic)
 
 
 def perplexity(counts, doc_topic, topic_word) -> float:

@@ -145,7 +145,7 @@ def test_plot_jensen_draws_the_curve_the_points_and_the_gap():
     assert np.all(np.diff(sizes[np.argsort(probs)]) > 0)          # area grows with p_i
     legend = " ".join(text.get_text() for text in ax.get_legend().get_texts())
     assert f"{np.log(mean) - probs @ np.log(values):.4f}" in legend
-    assert ax.get_xlabel() == "x" and ax.get_ylabel() == "log x"
+    assert ax.get_xlabel() == "$x$" and ax.get_ylabel() == r"$\log x$"
 
 
 def test_plot_jensen_rejects_a_bad_ax():
@@ -240,8 +240,8 @@ def test_plot_elbo_for_point_draws_the_bound_the_evidence_and_the_kl_gap():
     assert high - low == pytest.approx(kl, rel=1e-9)                  # the gap is the KL
     np.testing.assert_allclose(ax.collections[1].get_offsets(), [[gamma0, log_p]], rtol=1e-12)
     legend = " ".join(text.get_text() for text in ax.get_legend().get_texts())
-    assert f"KL(q ‖ p(z | x, θ)) = {kl:.4f}" in legend
-    assert ax.get_xlabel() == "q0 = q(z = 0)" and ax.get_ylabel()
+    assert rf"$= \mathrm{{KL}}(q \,\|\, p(z \mid x, \theta))$ = {kl:.4f}" in legend
+    assert ax.get_xlabel() == "$q_0 = q(z = 0)$" and ax.get_ylabel()
 
 
 def test_plot_elbo_for_point_accepts_q0_at_the_ends_and_one_point_shapes():
@@ -407,7 +407,7 @@ def test_plot_bound_curves_draws_step_t():
     np.testing.assert_allclose(top, [curves.iterates[3], curves.bound_at_next[2]])
     np.testing.assert_allclose(next_log_p, [curves.iterates[3], curves.iterate_log_likelihoods[3]])
     assert next_log_p[1] - touch[1] >= top[1] - touch[1]      # log p rose at least as much as L
-    assert "μ[0, 0]" in ax.get_xlabel() and ax.get_ylabel() and ax.get_legend() is not None
+    assert r"$\mu_{0,0}$" in ax.get_xlabel() and ax.get_ylabel() and ax.get_legend() is not None
     plain = plotting.plot_bound_curves(curves, t=2, ax=plt.figure().add_subplot(),
                                      show_previous=False)
     np.testing.assert_array_equal(plain.lines[1].get_ydata(), curves.bounds[2])

@@ -1,8 +1,9 @@
 """The grading pipeline end to end, on a tiny course built here (fast) and its failure modes.
 
-Every submission below is graded in one ``emcourse grade`` run (one kernel per notebook), and
-each test checks one row of the resulting table. The real exercise sets are covered by
-``test_emcourse_exercises.py``.
+Every submission below is graded in one ``emcourse grade`` run (one kernel per notebook, plus one
+for the solution's reference run), with a roster, and each test checks one row of the resulting
+gradebook. Cheating on the real exercise sets is covered by ``test_emcourse_integrity.py``, the
+sets themselves by ``test_emcourse_exercises.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import shutil
 import nbformat
 import pytest
 
-from emcourse import cli, grade, markup, release
+from emcourse import cli, grade, gradebook, markup, release
 
 
 def _meta(grade_id, *, grade=False, solution=False, locked=False, points=None):
@@ -123,7 +124,7 @@ def graded(course):
             path.write_bytes(raw)
         else:
             _write(path, nb)
-        files[student] = path
+        files[f"{student}/{name}"] = path
 
     double = "def double(x):\n    return 2 * x"
     triple = "def triple(x):\n    return 3 * x"
@@ -153,23 +154,37 @@ def graded(course):
     # the student's code kills the kernel
     submit("crash", _replace_answer(_replace_answer(blank, "double", double), "triple",
                                     "import os\nos._exit(1)"))
+    # two copies of the same exercise: the exactly named one is graded, the copies are noted
+    submit("dupe", _replace_answer(_replace_answer(blank, "double", double), "triple", triple))
+    submit("dupe", blank, name=f"{TINY} (1).ipynb")
+    submit("dupe", blank, name=f"Copy of {TINY}.ipynb")
     submit("text", raw=b"these are my answers, not a notebook")
     submit("json", raw=b'{"cells": [ {"cell_type": ')
     submit("wrong", markup.read_notebook(course / "exercises" / f"{OTHER}.ipynb"))
     submit("foreign", _notebook([nbformat.v4.new_code_cell("1 + 1")]), name="my_work.ipynb")
 
-    hashes = {student: grade.file_hash(path) for student, path in files.items()}
-    csv_path = course / "grades.csv"
+    hashes = {key: grade.file_hash(path) for key, path in files.items()}
+    students = sorted({key.split("/")[0] for key in files} - {"foreign"}) + ["absent"]
+    (course / "roster.txt").write_text("# the class\n" + "\n".join(students) + "\n")
+    csv_path, summary_path = course / "grades.csv", course / "summary.csv"
     code = cli.main(["--course", str(course), "grade", str(subs), "--csv", str(csv_path),
-                     "--timeout", "3", "--jobs", "4"])
+                     "--summary", str(summary_path), "--roster", str(course / "roster.txt"),
+                     "--feedback", str(course / "feedback"), "--timeout", "3", "--jobs", "4"])
     with open(csv_path, newline="", encoding="utf-8") as f:
-        table = {row["student"]: row for row in csv.DictReader(f)}
-    return {"code": code, "table": table, "files": files, "hashes": hashes}
+        reader = csv.DictReader(f)
+        header, table = reader.fieldnames, {}
+        for row in reader:
+            table.setdefault(row["student"], row)
+    with open(summary_path, newline="", encoding="utf-8") as f:
+        summary = list(csv.reader(f))
+    return {"code": code, "table": table, "files": files, "hashes": hashes, "header": header,
+            "summary": summary, "feedback": course / "feedback"}
 
 
 def _points(row):
-    return {item.split("=")[0]: float(item.split("=")[1].split("/")[0])
-            for item in row["points"].split()}
+    prefix = f"{TINY}:"
+    return {key[len(prefix):]: float(value) for key, value in row.items()
+            if key.startswith(prefix) and value != ""}
 
 
 def test_blank_exercise_scores_zero_on_every_graded_cell(graded):
@@ -222,9 +237,59 @@ def test_student_cells_are_kept_in_place(graded):
     assert graded["table"]["extra"]["total"] == "6"
 
 
-def test_a_deleted_answer_cell_scores_zero_for_its_tests(graded):
-    assert _points(graded["table"]["deleted"]) == {"double-test": 1, "triple-test": 0,
-                                                   "warning-test": 0, "partial-test": 1}
+def test_a_deleted_answer_cell_scores_zero_for_its_tests_and_is_noted(graded):
+    row = graded["table"]["deleted"]
+    assert _points(row) == {"double-test": 1, "triple-test": 0, "warning-test": 0, "partial-test": 1}
+    assert "the answer cell 'triple' is missing (deleted?)" in row["notes"]
+
+
+def test_the_csv_has_one_column_per_graded_cell_and_the_required_columns(graded):
+    header = graded["header"]
+    assert header[:3] == ["student", "exercise", "file"] and header[-3:] == ["total", "max", "notes"]
+    assert header[3:-3] == [f"{TINY}:{gid}" for gid in
+                            ("double-test", "triple-test", "warning-test", "partial-test")]
+
+
+def test_the_roster_gives_a_missing_student_a_zero_row(graded):
+    row = graded["table"]["absent"]
+    assert (row["total"], row["max"], row["file"]) == ("0", "6", "-")
+    assert row["notes"] == "missing: no submission"
+    assert _points(row) == {"double-test": 0, "triple-test": 0, "warning-test": 0, "partial-test": 0}
+
+
+def test_students_not_on_the_roster_are_noted(graded):
+    assert "not on the roster" in graded["table"]["foreign"]["notes"]
+
+
+def test_duplicates_are_graded_once_and_reported(graded):
+    rows = [r for r in graded["table"].values() if r["student"] == "dupe"]
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["file"].endswith(f"dupe/{TINY}.ipynb") and row["total"] == "6"
+    assert f"duplicate submissions {TINY} (1).ipynb, Copy of {TINY}.ipynb were not graded" in row["notes"]
+
+
+def test_the_summary_has_a_row_per_student_and_a_column_per_exercise(graded):
+    header, *body = graded["summary"]
+    assert header == ["student", TINY, "total", "max"]
+    by_student = {row[0]: row for row in body}
+    assert by_student["solution"] == ["solution", "6", "6", "6"]
+    assert by_student["absent"] == ["absent", "0", "0", "6"]
+    assert by_student["text"][1] == "ERROR"     # its file, named like the exercise, is no notebook
+    assert by_student["foreign"][1] == ""       # no file of the exercise at all (and not on the roster)
+
+
+def test_feedback_pages_show_points_and_visible_messages_but_no_test_source(graded):
+    page = (graded["feedback"] / "half" / f"{TINY}.html").read_text()
+    assert "2 / 6" in page and "triple-test" in page and "NotImplementedError" in page
+    assert "double(-3)" not in page and "HIDDEN" not in page and "assert " not in page
+    # a failure in the hidden part says so without showing it
+    raises = (graded["feedback"] / "tamper" / f"{TINY}.html").read_text()
+    assert "double(2) should be 4" in raises
+    loop = (graded["feedback"] / "loop" / f"{TINY}.html").read_text()
+    assert "stopped after 3 s" in loop
+    error = (graded["feedback"] / "text" / f"{TINY}.html").read_text()
+    assert "could not be graded: not a notebook" in error
 
 
 @pytest.mark.parametrize("student, message", [
@@ -236,14 +301,14 @@ def test_a_deleted_answer_cell_scores_zero_for_its_tests(graded):
 def test_bad_files_get_a_clear_error_and_the_others_are_still_graded(graded, student, message):
     row = graded["table"][student]
     assert row["notes"].startswith("ERROR:") and message in row["notes"], row["notes"]
-    assert row["total"] == "-"
+    assert row["total"] == "-" and row["max"] == "-"
     assert graded["table"]["solution"]["total"] == "6"
     assert graded["code"] == 1  # not everything could be graded
 
 
 def test_submissions_are_never_modified(graded):
-    for student, path in graded["files"].items():
-        assert grade.file_hash(path) == graded["hashes"][student], student
+    for key, path in graded["files"].items():
+        assert grade.file_hash(path) == graded["hashes"][key], key
 
 
 def test_exit_code_is_zero_when_everything_could_be_graded(course, capsys):
@@ -256,9 +321,9 @@ def test_exit_code_is_zero_when_everything_could_be_graded(course, capsys):
 
 
 def test_an_unexpected_failure_is_one_error_row_not_a_crash(course, monkeypatch):
-    def broken(nb, workdir, timeout):
+    def broken(nb, sandbox, **limits):
         raise RuntimeError("no kernel")
-    monkeypatch.setattr(grade, "execute", broken)
+    monkeypatch.setattr(grade.execute, "run", broken)
     exercises = grade.load_exercises(course / "solutions")
     report = grade.grade_file(course / "solutions" / f"{OTHER}.ipynb", "x", exercises)
     assert report.error.startswith("could not be graded (RuntimeError: no kernel)")
@@ -314,3 +379,22 @@ def test_release_rejects_broken_solution_markup(mutate, message):
 def test_grade_without_solutions_says_what_to_do(tmp_path, capsys):
     assert cli.main(["--course", str(tmp_path), "grade", str(tmp_path)]) == 2
     assert "pass --course" in capsys.readouterr().err
+
+
+def test_the_notebook_time_limit_ends_the_kernel_and_keeps_what_ran(tmp_path):
+    from emcourse import execute
+
+    def cell(source, trusted):
+        return nbformat.v4.new_code_cell(source, metadata={"emcourse": {
+            "trusted": trusted, "role": "test" if trusted else "student", "label": source[:10]}})
+
+    nb = _notebook([cell("x = 1", True), cell("import time\ntime.sleep(30)", False),
+                    cell("y = 2", True)])
+    sandbox = execute.Sandbox(tmp_path, [tmp_path], [], "nb.ipynb", b"{}")
+    try:
+        run = execute.run(nb, sandbox, timeout=60, notebook_timeout=4)
+    finally:
+        sandbox.close()
+    assert run.cells[0].status == "ok" and run.cells[1].status == "timeout" and 2 not in run.cells
+    assert run.notes == ["the notebook's time limit of 4 s ran out during cell 1; later cells did not run"]
+    assert run.seconds < 20

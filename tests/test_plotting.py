@@ -180,7 +180,7 @@ def test_plot_gmm_draws_data_means_ellipses_labels_legend(ax):
     assert ax.get_xlabel() == "eruption (min)"
     assert ax.get_ylabel() == "waiting (min)"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["component 0 (π = 0.400)", "component 1 (π = 0.600)"]
+    assert labels == [r"component 0 ($\pi_{0}$ = 0.400)", r"component 1 ($\pi_{1}$ = 0.600)"]
 
 
 def test_plot_gmm_default_labels_and_options(ax):

@@ -72,10 +72,10 @@ def test_histogram_is_a_density_and_axes_are_labelled(data):
     assert len(bars) == 12
     area = sum(bar.get_width() * bar.get_height() for bar in bars)
     assert area == pytest.approx(1.0)
-    assert ax.get_xlabel() == "x" and ax.get_ylabel() == "density"
+    assert ax.get_xlabel() == "$x$" and ax.get_ylabel() == "density"
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
-    assert any("π = 0.40" in label and "σ = 0.50" in label for label in labels)
-    assert "mixture p(x | θ)" in labels
+    assert any(r"$\pi_{0}$ = 0.40" in label and r"$\sigma_{0}$ = 0.50" in label for label in labels)
+    assert r"mixture $p(x \mid \theta)$" in labels
 
 
 def test_empty_component_is_not_drawn():

@@ -47,7 +47,7 @@ def test_fit_panel_is_the_mixture_at_iteration_t(run, t):
     centres = [tuple(e.center) for e in ax_fit.patches if isinstance(e, Ellipse)]
     assert len(centres) == 4                                    # K = 2 components × n_std (1, 2)
     assert set(centres) == {tuple(m) for m in history[t].means}
-    assert ax_fit.get_title().startswith(f"iteration t = {t}:")
+    assert ax_fit.get_title().startswith(f"iteration $t$ = {t}:")
 
 
 @pytest.mark.parametrize("t", [0, 5])
@@ -59,7 +59,7 @@ def test_curve_is_the_log_likelihood_of_every_iterate_with_t_marked(run, t):
     np.testing.assert_allclose(curve.get_ydata(), log_likelihoods, rtol=1e-10)   # fit's record
     np.testing.assert_allclose(marker.get_xydata(), [[t, log_likelihoods[t]]], rtol=1e-10)
     assert f"{log_likelihoods[t]:.2f}" in ax_fit.get_title()
-    assert [text.get_text() for text in ax_curve.get_legend().get_texts()] == [f"t = {t}"]
+    assert [text.get_text() for text in ax_curve.get_legend().get_texts()] == [f"$t$ = {t}"]
 
 
 def test_given_axes_are_used_and_none_makes_one_new_figure(run):

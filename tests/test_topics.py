@@ -304,7 +304,7 @@ def test_callback_sees_every_iterate_and_may_keep_it(small):
     counts, doc_topic, topic_word = small
     seen = []
     result = topics.fit(counts, 3, init=(doc_topic, topic_word), max_iter=4, tol=0,
-                        callback=lambda t, p, w, ll: seen.append((t, p, w, ll)))
+                        callback=lambda t, params, objective: seen.append((t, *params, objective)))
     assert [t for t, *_ in seen] == [0, 1, 2, 3, 4]
     np.testing.assert_array_equal(seen[0][1], doc_topic)
     np.testing.assert_array_equal(seen[0][2], topic_word)
@@ -313,6 +313,8 @@ def test_callback_sees_every_iterate_and_may_keep_it(small):
     assert [ll for *_, ll in seen] == list(result.log_likelihoods)
     with pytest.raises(ValueError):
         seen[1][1][0, 0] = 1.0                    # read-only: EM's state cannot be corrupted
+    with pytest.raises(ValueError):
+        seen[1][2][0, 0] = 1.0
 
 
 def test_input_formats_agree_and_input_is_not_modified(small):
@@ -486,7 +488,7 @@ GOOD_WORD = np.full((2, 3), 1 / 3)
     (np.ones((0, 3)), ValueError, "empty"),
     (sparse.csr_array((0, 3)), ValueError, "empty"),
     ("counts", TypeError, "array of numbers"),
-    (sparse.csr_array(np.array([[1j, 0, 0], [0, 1, 0]])), TypeError, "real numbers"),
+    (sparse.csr_array(np.array([[1j, 0, 0], [0, 1, 0]])), TypeError, "array of numbers"),
 ])
 def test_fit_rejects_bad_counts(counts, error, message):
     with pytest.raises(error, match=message):

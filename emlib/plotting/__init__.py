@@ -10,6 +10,10 @@ never calling ``plt.show()``. The numbers come from the model modules, which als
   EM's half-steps.
 - ``emlib.plotting.topics`` — a topic's most probable words, a document's topic proportions.
 - ``emlib.plotting.maxent`` — Jaynes' maximum-entropy die.
+- ``emlib.plotting.hmm`` — hidden Markov models: a sequence coloured by its states, the
+  transition matrix, Viterbi against posterior decoding.
+- ``emlib.plotting.missing`` — the bias of complete-case analysis, mean imputation and EM under
+  MCAR, MAR and MNAR.
 
 Every public function is importable from ``emlib.plotting`` itself.
 """
@@ -19,6 +23,8 @@ from .maxent import plot_dice_max_entropy
 from .mixtures import (plot_covariance_ellipses, plot_em_iteration, plot_gmm, plot_log_likelihood,
                        plot_mixture_1d)
 from .topics import plot_doc_topics, plot_topic_words
+from .hmm import plot_decoding, plot_hmm_sequence, plot_transitions
+from .missing import plot_mechanism_bias
 
 __all__ = [
     "plot_covariance_ellipses",
@@ -33,4 +39,8 @@ __all__ = [
     "plot_topic_words",
     "plot_doc_topics",
     "plot_dice_max_entropy",
+    "plot_hmm_sequence",
+    "plot_transitions",
+    "plot_decoding",
+    "plot_mechanism_bias",
 ]

@@ -42,20 +42,21 @@ def plot_jensen(values, probs, ax=None):
     low, high = values.min(), values.max()
     margin = 0.15 * max(high - low, 0.5 * low)
     grid = np.linspace(max(low - margin, 0.5 * low), high + margin, 300)
-    ax.plot(grid, np.log(grid), color="black", linewidth=1.5, label="log x")
-    ax.plot([mean, mean], [terms.mean_log, terms.log_mean], color="C3", linewidth=3,
-            label=f"gap = log E[X] − E[log X] = {terms.gap:.4f}")
+    ax.plot(grid, np.log(grid), color="black", linewidth=1.5, label=r"$\log x$")
+    ax.plot([mean, mean], [terms.mean_log, terms.log_mean], color="C3", linewidth=3, zorder=5,
+            label=rf"gap $= \log \mathbb{{E}}[X] - \mathbb{{E}}[\log X]$ = {terms.gap:.4f}")
     order = np.argsort(values)
     ax.plot(values[order], np.log(values[order]), color="0.5", linestyle="--", linewidth=1,
             label="chords (lie below the curve)")
     ax.scatter(values, np.log(values), s=20 + 400 * probs, color="C0", alpha=0.7, zorder=3,
-               label="values (x_i, log x_i), area ∝ p_i")
-    ax.scatter([mean], [terms.log_mean], marker="o", s=60, color="black", zorder=4,
-               label=f"log E[X] = {terms.log_mean:.4f}")
-    ax.scatter([mean], [terms.mean_log], marker="s", s=60, color="C3", zorder=4,
-               label=f"E[log X] = {terms.mean_log:.4f}")
-    ax.set_xlabel("x")
-    ax.set_ylabel("log x")
+               label=r"values $(x_i, \log x_i)$, area $\propto p_i$")
+    # An open ring on top, so that a value x_i = E[X] (drawn as a disc) does not hide it.
+    ax.scatter([mean], [terms.log_mean], marker="o", s=110, facecolors="none", edgecolors="black",
+               linewidths=2, zorder=6, label=rf"$\log \mathbb{{E}}[X]$ = {terms.log_mean:.4f}")
+    ax.scatter([mean], [terms.mean_log], marker="s", s=60, color="C3", zorder=6,
+               label=rf"$\mathbb{{E}}[\log X]$ = {terms.mean_log:.4f}")
+    ax.set_xlabel("$x$")
+    ax.set_ylabel(r"$\log x$")
     ax.legend(fontsize="small", loc="lower right")
     return ax
 
@@ -94,18 +95,18 @@ def plot_elbo_for_point(x, params, q0, ax=None, *, grid_size: int = 201):
     ax = get_ax(ax)
     grid, bound, at_q, gamma0 = numbers.grid, numbers.bound, numbers.at_q, numbers.posterior0
     q0 = numbers.q0
-    ax.plot(grid, bound, color="C0", linewidth=2, label="L(q, θ) for q = (q0, 1 − q0)")
+    ax.plot(grid, bound, color="C0", linewidth=2, label=r"$\mathcal{L}(q, \theta)$ for $q = (q_0, 1 - q_0)$")
     ax.axhline(at_q.log_likelihood, color="black", linestyle="--", linewidth=1.5,
-               label=f"log p(x | θ) = {at_q.log_likelihood:.4f}")
+               label=rf"$\log p(x \mid \theta)$ = {at_q.log_likelihood:.4f}")
     ax.plot([q0, q0], [at_q.elbo, at_q.log_likelihood], color="C3", linewidth=3,
-            label=f"gap = KL(q ‖ p(z | x, θ)) = {at_q.kl:.4f}")
-    ax.scatter([q0], [at_q.elbo], color="C3", s=50, zorder=3, label=f"L(q, θ) = {at_q.elbo:.4f}")
+            label=rf"gap $= \mathrm{{KL}}(q \,\|\, p(z \mid x, \theta))$ = {at_q.kl:.4f}")
+    ax.scatter([q0], [at_q.elbo], color="C3", s=50, zorder=3, label=rf"$\mathcal{{L}}(q, \theta)$ = {at_q.elbo:.4f}")
     ax.scatter([gamma0], [at_q.log_likelihood], color="black", marker="*", s=150, zorder=4,
-               label=f"posterior γ_0 = {gamma0:.3f}: bound tight")
+               label=rf"posterior $\gamma_0$ = {gamma0:.3f}: bound tight")
     spread = at_q.log_likelihood - bound.min()
     ax.set_ylim(bound.min() - 0.05 * spread, at_q.log_likelihood + 0.15 * spread)
     ax.set_xlim(0.0, 1.0)
-    ax.set_xlabel("q0 = q(z = 0)")
+    ax.set_xlabel(r"$q_0 = q(z = 0)$")
     ax.set_ylabel("nats")
     ax.legend(fontsize="small", loc="lower center")
     return ax
@@ -139,29 +140,29 @@ def plot_bound_curves(curves, t: int = 0, ax=None, *, show_previous: bool = True
     show_previous = check_bool(show_previous, "show_previous")
     ax = get_ax(ax)
     k, d = curves.component, curves.feature
-    name = f"μ[{k}, {d}]"
+    name = rf"\mu_{{{k},{d}}}"
     m_t, m_next = curves.iterates[t], curves.iterates[t + 1]
 
     ax.plot(curves.grid, curves.log_likelihood, color="black", linewidth=2,
-            label="log p(X | θ)")
+            label=r"$\log p(X \mid \theta)$")
     if show_previous:
         for s in range(t):
             ax.plot(curves.grid, curves.bounds[s], color="0.7", linewidth=1,
                     label="earlier bounds" if s == 0 else None)
     ax.plot(curves.grid, curves.bounds[t], color="C0", linewidth=2,
-            label=f"bound L(q_{t}, θ), q_{t} = p(Z | X, θ_{t})")
+            label=rf"bound $\mathcal{{L}}(q^{{({t})}}, \theta)$, $q^{{({t})}} = p(Z \mid X, \theta^{{({t})}})$")
     ax.axvline(m_t, color="C0", linestyle=":", linewidth=1)
     ax.axvline(m_next, color="C2", linestyle=":", linewidth=1)
     ax.scatter([m_t], [curves.iterate_log_likelihoods[t]], color="C0", s=60, zorder=3,
-               label=f"θ_{t} ({name} = {m_t:.3f}): bound touches")
+               label=rf"$\theta^{{({t})}}$ (${name}$ = {m_t:.3f}): bound touches")
     ax.scatter([m_next], [curves.bound_at_next[t]], color="C2", marker="s", s=50, zorder=3,
-               label=f"θ_{t + 1} ({name} = {m_next:.3f}): top of the bound")
+               label=rf"$\theta^{{({t + 1})}}$ (${name}$ = {m_next:.3f}): top of the bound")
     ax.scatter([m_next], [curves.iterate_log_likelihoods[t + 1]], color="C2", s=60, zorder=3,
-               label=f"log p(X | θ_{t + 1})")
+               label=rf"$\log p(X \mid \theta^{{({t + 1})}})$")
     low, high = curves.log_likelihood.min(), curves.log_likelihood.max()
     ax.set_ylim(low - 0.05 * (high - low), high + 0.5 * (high - low))    # room for the legend
     ax.set_xlim(curves.grid.min(), curves.grid.max())
-    ax.set_xlabel(f"{name} (every other parameter fixed)")
+    ax.set_xlabel(f"${name}$ (every other parameter fixed)")
     ax.set_ylabel("log-likelihood and lower bound (nats)")
     ax.legend(fontsize="small", loc="upper right")
     return ax
@@ -188,13 +189,13 @@ def plot_half_steps(half_steps, ax=None):
     ax = get_ax(ax)
     steps = np.arange(len(half_steps.labels))
     ax.plot(steps, half_steps.log_likelihood, "o-", color="black", linewidth=2,
-            label="log p(X | θ)")
-    ax.plot(steps, half_steps.elbo, "s--", color="C0", linewidth=1.5, label="L(q, θ)")
+            label=r"$\log p(X \mid \theta)$")
+    ax.plot(steps, half_steps.elbo, "s--", color="C0", linewidth=1.5, label=r"$\mathcal{L}(q, \theta)$")
     for s in steps:
         ax.plot([s, s], [half_steps.elbo[s], half_steps.log_likelihood[s]], color="C3",
-                linewidth=4, alpha=0.6, label="gap = KL(q ‖ p(Z | X, θ))" if s == 0 else None)
+                linewidth=4, alpha=0.6, label=r"gap $= \mathrm{KL}(q \,\|\, p(Z \mid X, \theta))$" if s == 0 else None)
     ax.set_xticks(steps, half_steps.labels)
-    ax.set_xlabel("state after each half-step (E: q ← posterior, M: θ ← argmax L)")
+    ax.set_xlabel(r"state after each half-step (E: $q \leftarrow$ posterior, M: $\theta \leftarrow \arg\max\, \mathcal{L}$)")
     ax.set_ylabel("nats")
     ax.legend(fontsize="small", loc="lower right")
     return ax

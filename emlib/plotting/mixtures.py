@@ -176,7 +176,7 @@ def plot_gmm(X, params, resp=None, ax=None, *, colors=None, n_std=(1, 2), dims=N
             continue
         ax.scatter(params.means[k, i], params.means[k, j], marker="X", s=120, color=rgb[k],
                    edgecolors="black", linewidths=1.0, zorder=3,
-                   label=f"component {k} (π = {params.weights[k]:.3f})")
+                   label=f"component {k} ($\\pi_{{{k}}}$ = {params.weights[k]:.3f})")
     if radii:
         plot_covariance_ellipses(params, ax=ax, n_std=radii, colors=list(rgb), dims=(i, j))
     ax.set_xlabel(f"feature {i}" if xlabel is None else xlabel)
@@ -253,19 +253,20 @@ def plot_mixture_1d(X, params, ax=None, *, resp=None, bins=30, colors=None, grid
 
     for k in np.flatnonzero(active):
         ax.plot(grid, weighted[:, k], color=rgb[k], linewidth=2,
-                label=f"component {k}: π = {params.weights[k]:.2f}, "
-                      f"μ = {params.means[k, 0]:.2f}, σ = {sigmas[k]:.2f}")
+                label=f"component {k}: $\\pi_{{{k}}}$ = {params.weights[k]:.2f}, "
+                      f"$\\mu_{{{k}}}$ = {params.means[k, 0]:.2f}, "
+                      f"$\\sigma_{{{k}}}$ = {sigmas[k]:.2f}")
     ax.plot(grid, weighted.sum(axis=1), color="black", linestyle="--", linewidth=1.5,
-            label="mixture p(x | θ)")
+            label=r"mixture $p(x \mid \theta)$")
     heights, _, _ = ax.hist(x, bins=bins, density=True, color="0.85", edgecolor="white",
                             label="data")
     top = max(float(np.max(heights)), float(weighted.sum(axis=1).max()))
     # Clip: rows summing to 1 ± 1e-6 could step just outside the RGB cube.
     ax.scatter(x, np.full_like(x, -0.06 * top), c=np.clip(resp @ rgb, 0.0, 1.0), marker="|",
-               s=80, linewidths=1, label="data, coloured by γ")
+               s=80, linewidths=1, label=r"data, coloured by $\gamma$")
     ax.set_ylim(-0.12 * top, 1.08 * top)
     ax.axhline(0.0, color="0.5", linewidth=0.5)
-    ax.set_xlabel("x")
+    ax.set_xlabel("$x$")
     ax.set_ylabel("density")
     ax.legend(fontsize="small")
     return ax
@@ -295,8 +296,8 @@ def plot_log_likelihood(log_likelihoods, ax=None, label: str | None = None):
     ax = get_ax(ax)
     iterations = np.arange(log_likelihoods.size)
     ax.plot(iterations, log_likelihoods, marker="o", markersize=3, label=label)
-    ax.set_xlabel("iteration t")
-    ax.set_ylabel("log-likelihood log p(X | θ)")
+    ax.set_xlabel("iteration $t$")
+    ax.set_ylabel(r"log-likelihood $\log p(X \mid \theta)$")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if label is not None:
         ax.legend()
@@ -369,10 +370,10 @@ def plot_em_iteration(X, history, t: int, axes=None, *, colors=None, n_std=(1, 2
 
     plot_gmm(X, history[t], ax=ax_fit, colors=colors, n_std=n_std, dims=dims, xlabel=xlabel,
              ylabel=ylabel)
-    ax_fit.set_title(f"iteration t = {t}: log-likelihood {log_likelihoods[t]:.2f}")
+    ax_fit.set_title(f"iteration $t$ = {t}: log-likelihood {log_likelihoods[t]:.2f}")
     plot_log_likelihood(log_likelihoods, ax=ax_curve)
     ax_curve.plot(t, log_likelihoods[t], "o", color="red", markersize=9, zorder=3,
-                  label=f"t = {t}")
+                  label=f"$t$ = {t}")
     ax_curve.set_title("log-likelihood of every iterate")
     ax_curve.legend(loc="lower right")
     if new_figure:

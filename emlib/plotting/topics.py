@@ -53,7 +53,7 @@ def plot_topic_words(topic_word, vocabulary, topic: int = 0, n_words: int = 10, 
     positions = np.arange(n_words)[::-1]                  # most probable at the top
     ax.barh(positions, row[order], color=_topic_color(topic))
     ax.set_yticks(positions, [str(vocabulary[v]) for v in order])
-    ax.set_xlabel(f"θ[{topic}, word]: probability of the word in topic {topic}")
+    ax.set_xlabel(rf"$\theta_{{{topic},v}}$: probability of word $v$ in topic {topic}")
     ax.set_title(f"topic {topic}: its {n_words} most probable words "
                  f"(together {row[order].sum():.1%} of the topic)")
     return ax
@@ -98,7 +98,7 @@ def plot_doc_topics(doc_topic, doc: int = 0, ax=None, *, topic_labels=None,
     ax.set_xticks(np.arange(n_topics), [str(label) for label in topic_labels],
                   rotation=30 if long_labels else 0, ha="right" if long_labels else "center")
     ax.set_ylim(0.0, 1.0)
-    ax.set_xlabel("topic k")
-    ax.set_ylabel(f"π[{doc}, k]")
-    ax.set_title(f"document {doc}: topic proportions π_{doc}" if title is None else title)
+    ax.set_xlabel("topic $k$")
+    ax.set_ylabel(rf"$\pi_{{{doc},k}}$")
+    ax.set_title(rf"document {doc}: topic proportions $\pi_{{{doc}}}$" if title is None else title)
     return ax
