@@ -10,7 +10,10 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 def test_bench_gmm_quick_runs_and_agrees_with_scikit_learn():
     output = subprocess.run([sys.executable, str(BENCHMARKS / "bench_gmm.py"), "--quick"],
                             capture_output=True, text=True, check=True, timeout=300).stdout
-    rows = [line.split() for line in output.splitlines()[1:] if line.strip()]
-    assert len(rows) == 4, output
+    lines = [line for line in output.splitlines() if line.strip() and not line.startswith("#")]
+    rows = [line.split() for line in lines[1:]]
+    assert lines[0].split()[:3] == ["N", "D", "K"] and len(rows) == 4, output
     for row in rows:
+        ratio_min, ratio_median, ratio_max = map(float, row[5:8])
+        assert 0 < ratio_min <= ratio_median <= ratio_max, f"ratios out of order: {row}"
         assert float(row[-1]) < 1e-8, f"emlib and scikit-learn disagree: {row}"

@@ -122,13 +122,27 @@ def test_m_step_with_known_labels_is_per_class_maximum_likelihood():
 
 
 # ------------------------------------------------------------------- scikit-learn contract
-@pytest.mark.parametrize("case", ["clusters", "far_and_tight", "one_dimensional"])
+# The two formulations of the engine: quadratic features (small D) and the Cholesky form (large D).
+FORMS = {"features": {}, "cholesky": {"_FEATURES_MAX_DIM": 0}}
+
+
+@pytest.fixture(params=list(FORMS))
+def form(request, monkeypatch):
+    """Run the test with fit's engine forced into one formulation."""
+    for name, value in FORMS[request.param].items():
+        monkeypatch.setattr(gmm, name, value)
+    return request.param
+
+
+@pytest.mark.parametrize("case", ["clusters", "far_and_tight", "one_dimensional", "23_dimensional"])
 @pytest.mark.parametrize("n_iter", [1, 25])
-def test_fit_matches_scikit_learn_from_the_same_start(case, n_iter):
+def test_fit_matches_scikit_learn_from_the_same_start(case, n_iter, form):
     rng = np.random.default_rng(4)
     reg_covar = 1e-6
     if case == "clusters":
         X, k = clusters(rng, 500, 3, 4), 4
+    elif case == "23_dimensional":              # several panels in the Cholesky form
+        X, k = clusters(rng, 900, 23, 3), 3
     elif case == "far_and_tight":
         X, k, reg_covar = far_tight_data(rng), 3, FAR_TIGHT_REG
     else:
@@ -144,13 +158,14 @@ def test_fit_matches_scikit_learn_from_the_same_start(case, n_iter):
     assert ours.log_likelihoods[-2] / len(X) == pytest.approx(theirs.lower_bound_, rel=1e-9)
 
 
-def test_far_and_tight_data_defeats_uncentred_moments(monkeypatch):
-    """The trap is real: with the centred fall-backs switched off, the answer is wrong."""
+def test_far_and_tight_data_defeats_uncentred_moments(monkeypatch, form):
+    """The trap is real: with the centred repairs switched off, the answer is wrong."""
     rng = np.random.default_rng(4)
     X = far_tight_data(rng)
     start = gmm.init_params(X, 3, random_state=0)
     theirs = sklearn_fit(X, start, 25, reg_covar=FAR_TIGHT_REG)
-    monkeypatch.setattr(gmm, "_M_AMPLIFICATION_MAX", np.inf)
+    monkeypatch.setattr(gmm, "_RECENTRE_MIN", np.inf)
+    monkeypatch.setattr(gmm, "_REDO_MIN", np.inf)
     monkeypatch.setattr(gmm, "_E_CANCELLATION_MAX", np.inf)
     try:
         ours = gmm.fit(X, 3, init=start, max_iter=25, tol=0.0, reg_covar=FAR_TIGHT_REG).params
@@ -179,11 +194,17 @@ def test_fit_equals_alternating_e_step_and_m_step():
 
 @pytest.mark.parametrize("switches", [
     {"_FEATURE_BUDGET": 0},                                   # features rebuilt block by block
-    {"_E_CANCELLATION_MAX": 0.0},                             # every E-step column exact
-    {"_M_AMPLIFICATION_MAX": 0.0, "_M_KEEP_MIN": 0.0},        # every covariance centred
-    {"_M_AMPLIFICATION_MAX": 0.0, "_M_KEEP_MIN": np.inf},     # ... without kept responsibilities
+    {"_E_CANCELLATION_MAX": 0.0},                             # every E-step column centred
+    {"_RECENTRE_MIN": 0.0},                                   # all statistics about μ_k^(t)
+    {"_REDO_MIN": 0.0},                                       # ... and all again, second pass
     {"_TINY": np.inf},                                        # every row through log-sum-exp
     {"_BLOCK_BYTES": 1},                                      # smallest blocks
+    {"_FEATURES_MAX_DIM": 0},                                 # the Cholesky form
+    {"_FEATURES_MAX_DIM": 0, "_PANEL_WIDTH": 1},              # ... one feature per panel
+    {"_FEATURES_MAX_DIM": 0, "_PANEL_WIDTH": 100},            # ... one panel
+    {"_FEATURES_MAX_DIM": 0, "_RECENTRE_MIN": 0.0},           # ... all about μ_k^(t)
+    {"_FEATURES_MAX_DIM": 0, "_TINY": np.inf},                # ... every row log-sum-exp
+    {"_FEATURES_MAX_DIM": 0, "_BLOCK_BYTES": 1},              # ... smallest blocks
 ])
 def test_every_internal_path_gives_the_same_fit(monkeypatch, switches):
     rng = np.random.default_rng(6)
