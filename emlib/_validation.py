@@ -37,6 +37,7 @@ __all__ = [
     "check_params",
     "check_allocation",
     "check_mixture_log_joint",
+    "check_squares_fit",
 ]
 
 
@@ -457,3 +458,31 @@ def check_mixture_log_joint(estimate, X, params, name: str = "X",
                          "squared Mahalanobis distance overflows float64 (its density is below "
                          "the smallest float); rescale the data (emlib.datasets.standardize)")
     return log_joint
+
+
+def check_squares_fit(X: np.ndarray, name: str = "X", *, centre=None,
+                      centre_name: str | None = None) -> None:
+    """ValueError naming ``name`` unless the squares of the (N, D) ``X`` (about ``centre``, a (D,)
+    point, when given) and their sums over all N·D entries fit in float64.
+
+    EM's second moments Σ_n γ_nk (x_n − c)(x_n − c)ᵀ, k-means++'s squared distances and the
+    quadratic features x_i x_j all square the data; an entry beyond √(max float / (16 N D))
+    (about 6e152 for 32 entries) overflows them to inf, and then to NaN, several calls deep. With
+    ``centre``, an X that is fine by itself but far from the centre is ``centre_name``'s fault.
+    """
+    limit = np.sqrt(np.finfo(np.float64).max / (16.0 * max(X.size, 1)))
+    biggest = float(np.abs(X).max()) if X.size else 0.0
+    if biggest > limit:
+        where = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(X)), X.shape))
+        raise ValueError(f"{name} is too large for float64: {name}{list(where)} = {X[where]:.3g}, "
+                         f"but the squares of its {X.size} entries and their sums only fit if "
+                         f"every |entry| is at most {limit:.3g}; rescale the data "
+                         "(emlib.datasets.standardize)")
+    if centre is None:
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = float(np.abs(X - centre).max()) if X.size else 0.0
+    if not spread <= limit:
+        raise ValueError(f"{centre_name} is too far from {name}: the largest |{name} − "
+                         f"{centre_name}| is {spread:.3g}, but its squares and their sums only "
+                         f"fit in float64 up to {limit:.3g}; choose {centre_name} near the data")

@@ -54,7 +54,10 @@ from ._validation import (as_float_array, check_allocation, check_data_matrix, c
                           check_real, check_resp)
 from .divergences import elbo, kl_divergence, log_evidence, posterior
 from .em import run
-from .gmm import GaussianMixtureParams, e_step, estimate_log_prob
+from .gmm import GaussianMixtureParams, e_step
+# The raw log joint (no input checks, -inf where a distance overflows): every caller below has
+# checked X and params, and check_mixture_log_joint or the grid check says which one is at fault.
+from .gmm import _weighted_log_prob as estimate_log_prob
 
 __all__ = [
     "JensenGap",
@@ -412,9 +415,15 @@ def bound_curves(X, params, *, component: int = 0, feature: int = 0, n_iter: int
         margin = 0.1 * (high - low) if high > low else 1.0
         grid = np.linspace(low - margin, high + margin, 301)
     # Log joints log p(x_n, z_n = k | θ(m)) for every grid value: (G, N, K).
+    thetas = []
+    for g, m in enumerate(grid):
+        try:
+            thetas.append(_with_mean(params, component, feature, m))
+        except ValueError as exc:             # μ so far out that θ(m) cannot be evaluated
+            raise ValueError(f"grid[{g}] = {m:.6g} cannot be a value of μ[{component}, {feature}]: "
+                             f"{exc}") from None
     with np.errstate(over="ignore", invalid="ignore"):     # a far grid value: checked below
-        log_joint = np.stack([estimate_log_prob(X, _with_mean(params, component, feature, m))
-                              for m in grid])
+        log_joint = np.stack([estimate_log_prob(X, theta) for theta in thetas])
     # NaN, or a point with no finite log joint, at a grid value: its squared distances overflow.
     unusable = np.isnan(log_joint).any(axis=(1, 2)) | ~np.isfinite(
         np.where(np.isnan(log_joint), 0.0, log_joint).max(axis=2)).all(axis=1)

@@ -70,9 +70,10 @@ import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.special import gammaln, logsumexp, multigammaln, xlogy
 
-from ._validation import (as_float_array, check_bool, check_data_matrix, check_distribution,
-                          check_instance, check_int, check_n_features, check_random_state,
-                          check_real, check_resp)
+from ._validation import (as_float_array, check_allocation, check_bool, check_data_matrix,
+                          check_distribution, check_instance, check_int, check_mixture_log_joint,
+                          check_n_features, check_random_state, check_real, check_resp,
+                          check_squares_fit)
 from .em import EMResult, SufficientStatistics, check_em_arguments, run
 
 __all__ = [
@@ -138,6 +139,7 @@ class GaussianMixtureParams:
             raise ValueError(f"covariances has shape {covariances.shape}; with means of shape "
                              f"{means.shape} it must be ({n_components}, {n_features}, {n_features})")
         check_distribution(weights, "weights")
+        _check_normal_variances(covariances)
         for array in (weights, means, covariances):
             array.setflags(write=False)
         object.__setattr__(self, "weights", weights)
@@ -152,6 +154,18 @@ class GaussianMixtureParams:
     @property
     def n_features(self) -> int:
         return self.means.shape[1]
+
+
+def _check_normal_variances(covariances: np.ndarray, name: str = "covariances") -> None:
+    """A variance below the smallest normal float (2.2e-308, e.g. a subnormal 1e-310) has a
+    precision whose square overflows: every point off the mean would get log-density −inf."""
+    variances = np.diagonal(covariances, axis1=1, axis2=2)
+    tiny = np.finfo(np.float64).tiny
+    if np.any(variances < tiny):
+        k, i = (int(j) for j in np.argwhere(variances < tiny)[0])
+        raise ValueError(f"{name}[{k}] has the variance {name}[{k}][{i}, {i}] = "
+                         f"{variances[k, i]:.3g}, below the smallest normal float ({tiny:.3g}): "
+                         "its precision overflows float64; rescale the data or increase reg_covar")
 
 
 def _precisions_cholesky(covariances: np.ndarray, name: str = "covariances") -> np.ndarray:
@@ -241,7 +255,21 @@ def estimate_log_prob(X, params) -> np.ndarray:
     log p(x_n, z_n = k | θ) in ELBO and KL computations.
     """
     X, params = _check_X_params(X, params)
-    return _weighted_log_prob(X, params)
+    return check_mixture_log_joint(_weighted_log_prob, X, params)
+
+
+def _evaluated(function, X, params):
+    """``function(X, params)`` (``_e_step``, the log-likelihood) with float64's overflow
+    warnings silenced; a result that is not finite is diagnosed by ``check_mixture_log_joint``
+    (an error naming X or params) instead of being returned."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        result = function(X, params)
+    parts = result if isinstance(result, tuple) else (result,)
+    if not all(np.all(np.isfinite(part)) for part in parts):
+        check_mixture_log_joint(_weighted_log_prob, X, params)
+        raise ValueError("X and params give log-densities that are not finite in float64; "
+                         "rescale the data (emlib.datasets.standardize)")
+    return result
 
 
 def _e_step(X, params):
@@ -267,13 +295,14 @@ def e_step(X, params):
     Done in log space: a point thousands of standard deviations from every component still gets
     finite responsibilities (all of them go to the least-distant component).
     """
-    return _e_step(*_check_X_params(X, params))
+    return _evaluated(_e_step, *_check_X_params(X, params))
 
 
 def log_likelihood(X, params) -> float:
     """Total log-likelihood Σ_n log Σ_k π_k N(x_n | μ_k, Σ_k) (a sum over samples, not a mean)."""
     X, params = _check_X_params(X, params)
-    return float(logsumexp(_weighted_log_prob(X, params), axis=1).sum())
+    return _evaluated(lambda X, params: float(logsumexp(_weighted_log_prob(X, params), axis=1).sum()),
+                      X, params)
 
 
 # --------------------------------------------------------------------------------------------
@@ -447,12 +476,15 @@ def expected_statistics(X, resp, reference=None) -> GaussianMixtureStatistics:
     ``fit`` (:class:`GaussianMixtureModel`) is tested against.
     """
     X = _check_X(X)
+    check_squares_fit(X)
     resp = check_resp(resp, X.shape[0])
     reference = X.mean(axis=0) if reference is None else reference
     reference = as_float_array(reference, "reference")
     if reference.shape not in ((X.shape[1],), (resp.shape[1], X.shape[1])):
         raise ValueError(f"reference has shape {reference.shape}; it must be ({X.shape[1]},) or "
                          f"({resp.shape[1]}, {X.shape[1]})")
+    for point in reference.reshape(-1, X.shape[1]):
+        check_squares_fit(X, centre=point, centre_name="reference")
     return _statistics_about(X, resp, np.broadcast_to(reference, (resp.shape[1], X.shape[1])))
 
 
@@ -471,6 +503,10 @@ def _data_moments(statistics):
 # --------------------------------------------------------------------------------------------
 # The prior of MAP-EM
 # --------------------------------------------------------------------------------------------
+# α_k above this: log Γ(Σ_k α_k) of the Dirichlet overflows float64 (for any plausible K).
+_CONCENTRATION_MAX = 1e250
+
+
 @dataclass(frozen=True, eq=False)
 class GaussianMixturePrior:
     r"""A conjugate prior for MAP-EM: inverse-Wishart on every Σ_k, optionally Dirichlet on π.
@@ -506,16 +542,26 @@ class GaussianMixturePrior:
         scale = as_float_array(self.scale, "prior.scale", ndim=2, copy=True)
         if scale.shape[0] != scale.shape[1]:
             raise ValueError(f"prior.scale must be a square (D, D) matrix, got shape {scale.shape}")
+        check_squares_fit(scale, "prior.scale")                     # tr(Ψ Σ⁻¹), Ψ + S_k finite
         _precisions_cholesky(scale[None], name="prior.scale")     # symmetric positive definite
         n_features = scale.shape[0]
         nu = check_real(self.degrees_of_freedom, "prior.degrees_of_freedom")
         if nu <= n_features - 1:
             raise ValueError(f"prior.degrees_of_freedom must be > D - 1 = {n_features - 1} for a "
                              f"proper inverse-Wishart prior, got {nu}")
+        with np.errstate(over="ignore", invalid="ignore"):
+            normaliser = (0.5 * nu * np.linalg.slogdet(scale)[1] - 0.5 * nu * n_features * np.log(2.0)
+                          - multigammaln(0.5 * nu, n_features))
+        if not np.isfinite(normaliser):
+            raise ValueError(f"prior.degrees_of_freedom = {nu:.3g} is too large: the prior's "
+                             "normalising constant (ν/2 log|Ψ| − log Γ_D(ν/2) …) overflows float64")
         alpha = self.weight_concentration
         if isinstance(alpha, (bool, np.bool_)):
             raise TypeError("prior.weight_concentration must be a number or an array of numbers")
         alpha = as_float_array(alpha, "prior.weight_concentration", copy=True)
+        if np.any(alpha > _CONCENTRATION_MAX):
+            raise ValueError(f"prior.weight_concentration must be at most {_CONCENTRATION_MAX:.0e}: "
+                             "beyond it the Dirichlet's log Γ(Σ_k α_k) overflows float64")
         if alpha.ndim > 1:
             raise ValueError("prior.weight_concentration must be a number or 1-D (one per "
                              f"component), got shape {alpha.shape}")
@@ -686,6 +732,7 @@ def m_step(X, resp, reg_covar=None, *, prior=None) -> GaussianMixtureParams:
     *empty*: it gets weight 0 and the data's mean and covariance.
     """
     X = _check_X(X)
+    check_squares_fit(X)
     resp = check_resp(resp, X.shape[0])
     reg_covar, prior = _check_regularisation(reg_covar, prior, X.shape[1], resp.shape[1])
     return _m_step(X, resp, reg_covar, prior)
@@ -719,6 +766,8 @@ def sample(params, n_samples: int, random_state=None) -> tuple[np.ndarray, np.nd
     """
     params = _check_params(params)
     n_samples = check_int(n_samples, "n_samples", minimum=1)
+    check_allocation(float(n_samples) * (2 * params.n_features + 2), "n_samples",
+                     f"{n_samples} points in {params.n_features} dimensions with their labels")
     rng = check_random_state(random_state)
     # params.weights sum to 1 within 1e-8; Generator.choice wants it to rounding.
     weights = params.weights / params.weights.sum()
@@ -761,6 +810,7 @@ def init_params(X, n_components: int, *, method: str = "kmeans++", reg_covar=Non
     component (see ``m_step``).
     """
     X = _check_X(X)
+    check_squares_fit(X)
     n_components = check_int(n_components, "n_components", minimum=1, maximum=X.shape[0],
                              maximum_reason=" (the number of samples)")
     reg_covar, prior = _check_regularisation(reg_covar, prior, X.shape[1], n_components)
@@ -1081,6 +1131,7 @@ class GaussianMixtureModel:
     def __init__(self, X, *, reg_covar=None, prior=None, reference=None, recentre=True,
                  form="auto"):
         X = _check_X(X)
+        check_squares_fit(X)
         n_samples, n_features = X.shape
         self.reg_covar, self.prior = _check_regularisation(reg_covar, prior, n_features)
         if reference is None:
@@ -1089,6 +1140,7 @@ class GaussianMixtureModel:
         if reference.shape != (n_features,):
             raise ValueError(f"reference has shape {reference.shape} but X has {n_features} "
                              f"features; it must be ({n_features},)")
+        check_squares_fit(X, centre=reference, centre_name="reference")
         self.reference = reference
         self.recentre = check_bool(recentre, "recentre")
         self.objective_name = "log_likelihood" if self.prior is None else "log_posterior"
@@ -1241,6 +1293,7 @@ def fit(X, n_components: int, *, init="kmeans++", max_iter: int = 100, tol: floa
     ``e_step``/``m_step`` to rounding.
     """
     X = _check_X(X)
+    check_squares_fit(X)
     n_samples, n_features = X.shape
     n_components = check_int(n_components, "n_components", minimum=1, maximum=n_samples,
                              maximum_reason=" (the number of samples in X)")
@@ -1254,6 +1307,9 @@ def fit(X, n_components: int, *, init="kmeans++", max_iter: int = 100, tol: floa
                              f"{n_features} features")
         params = init
     elif isinstance(init, str):
+        if init not in ("kmeans++", "random"):
+            raise ValueError(f'init must be "kmeans++", "random" or a GaussianMixtureParams, '
+                             f"got {init!r}")
         params = init_params(X, n_components, method=init, reg_covar=reg_covar, prior=prior,
                              random_state=rng)
     else:

@@ -443,7 +443,7 @@ def test_m_step_rejects_bad_input(resp, reg_covar, error, match):
     (dict(max_iter=-1), ValueError, "max_iter must be at least 0"),
     (dict(tol=-1e-3), ValueError, "tol must be >= 0"),
     (dict(reg_covar=-1e-6), ValueError, "reg_covar must be >= 0"),
-    (dict(init="kmeans"), ValueError, "method must be"),
+    (dict(init="kmeans"), ValueError, "init must be"),        # names fit's argument (issue 15)
     (dict(init=42), TypeError, "init must be"),
     (dict(init=GaussianMixtureParams([1.0], [[0.0, 0.0]], [np.eye(2)])), ValueError,
      "init has 1 components"),

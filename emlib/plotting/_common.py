@@ -36,3 +36,20 @@ def component_colors(colors, n_components: int) -> np.ndarray:
         return np.array([to_rgb(c) for c in colors])
     except ValueError as exc:
         raise ValueError(f"colors must be matplotlib colours ({exc})") from None
+
+
+# matplotlib's autoscaling adds a margin of 5% of the data range on either side; values beyond
+# this (about max float / 10) overflow it, several frames inside matplotlib.
+PLOT_LIMIT = 1e307
+
+
+def check_plottable(values: np.ndarray, name: str) -> np.ndarray:
+    """``values`` unchanged if matplotlib can place every one of them on an axis; a ValueError
+    naming ``name`` for a value so large that the axis limits would overflow float64."""
+    values = np.asarray(values)
+    if values.size and not np.abs(values).max() <= PLOT_LIMIT:
+        where = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(values)), values.shape))
+        raise ValueError(f"{name}{list(where)} = {values[where]:.3g} is too large to plot: "
+                         f"matplotlib's axis limits overflow float64 beyond ±{PLOT_LIMIT:.0e}; "
+                         "rescale the data")
+    return values

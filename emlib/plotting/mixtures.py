@@ -27,7 +27,9 @@ from .._validation import (as_float_array, check_allocation, check_bool, check_d
                            check_instance, check_int, check_mixture_log_joint, check_n_features,
                            check_real, check_resp)
 from ..gmm import GaussianMixtureParams, e_step, estimate_log_prob, log_likelihood
-from ._common import component_colors, get_ax
+# The raw log joint (no input checks, -inf where a distance overflows), for the density grid.
+from ..gmm import _weighted_log_prob
+from ._common import check_plottable, component_colors, get_ax
 
 
 def _check_params(params) -> GaussianMixtureParams:
@@ -197,6 +199,7 @@ def plot_gmm(X, params, resp=None, ax=None, *, colors=None, n_std=(1, 2), dims=N
     model is unsure about show in between. Means are marked with a cross.
     """
     X, params = _check_X_params(X, params)
+    check_plottable(X, "X")
     i, j = _check_dims(dims, params.n_features)
     rgb = component_colors(colors, params.n_components)
     radii = [] if np.size(n_std) == 0 else _check_n_std(n_std)
@@ -299,7 +302,7 @@ def plot_mixture_1d(X, params, ax=None, *, resp=None, bins=30, colors=None, grid
     grid = np.linspace(low, high, grid_size)
     # log 0 for an empty component; a grid point ~1e308 from a component overflows (density 0)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        weighted = np.exp(estimate_log_prob(grid[:, None], params))   # π_k N(x | μ_k, σ_k²)
+        weighted = np.exp(_weighted_log_prob(grid[:, None], params))   # π_k N(x | μ_k, σ_k²)
     weighted = np.where(np.isfinite(weighted), weighted, 0.0)
 
     for k in np.flatnonzero(active):

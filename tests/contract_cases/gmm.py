@@ -43,7 +43,7 @@ GMM_BAD_ARGUMENTS = [
     ({"reg_covar": -1e-6}, "reg_covar"),
     ({"reg_covar": "small"}, "reg_covar"),
     ({"init": 3}, "init"),
-    ({"init": "spectral"}, "method"),
+    ({"init": "spectral"}, "init"),
     ({"random_state": "seed"}, "random_state"),
     ({"prior": "flat"}, "prior"),
 ]
