@@ -82,13 +82,15 @@ def best_time(function, repeats):
     return min(times)
 
 
-def machine_rates():
+def machine_rates(quick=False):
     """Single-thread DGEMM flop rate, memory read bandwidth and exp time per element (the best of
-    several tries: the floor is what the machine can do when it is not disturbed)."""
+    several tries: the floor is what the machine can do when it is not disturbed). ``quick``
+    measures on smaller arrays (a rougher floor, for the smoke test)."""
     rng = np.random.default_rng(0)
-    a, b = rng.random((1024, 1024)), rng.random((1024, 1024))
-    gemm = 2 * 1024**3 / best_time(lambda: a @ b, 7)
-    big = rng.random(32 * 2**20)                                  # 256 MB, far beyond the caches
+    n = 256 if quick else 1024
+    a, b = rng.random((n, n)), rng.random((n, n))
+    gemm = 2 * n**3 / best_time(lambda: a @ b, 7)
+    big = rng.random((2 if quick else 32) * 2**20)                # 256 MB (16 MB quick): beyond the caches
     bandwidth = big.nbytes / best_time(big.sum, 5)
     x, out = -50.0 * rng.random(2**18), np.empty(2**18)
     exp_seconds = best_time(lambda: np.exp(x, out=out), 20) / x.size
@@ -106,7 +108,7 @@ def best_rates(a, b):
     return max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2])
 
 
-def compare(cases, repeats, short, long_, rates):
+def compare(cases, repeats, short, long_, rates, quick=False):
     print(f"{'N':>8} {'D':>3} {'K':>3}  {'emlib ms/it':>11}  {'sklearn ms/it':>13}  "
           f"{'ratio min':>9} {'median':>7} {'max':>7}  {'floor ms':>8}  {'x floor':>7}  "
           f"{'max rel diff':>12}")
@@ -120,7 +122,7 @@ def compare(cases, repeats, short, long_, rates):
             for times, run in runs if repeat % 2 == 0 else runs[::-1]:
                 times.append(per_iteration(run, X, start, short, long_))
         ratios = np.array(ours) / np.array(theirs)
-        rates = best_rates(rates, machine_rates())         # the floor from the best so far
+        rates = best_rates(rates, machine_rates(quick))    # the floor from the best so far
         floor = floor_seconds(n_samples, n_features, n_components, rates)
         diff = relative_difference(run_emlib(X, start, long_), run_sklearn(X, start, long_))
         t_ours, t_theirs = np.median(ours), np.median(theirs)
@@ -169,11 +171,11 @@ def main():
         if args.forms:
             compare_forms(args.repeats)
             return
-        rates = machine_rates()
+        rates = machine_rates(args.quick)
         print(f"# one thread: DGEMM {rates[0] / 1e9:.1f} GFLOP/s, memory read "
               f"{rates[1] / 1e9:.1f} GB/s, exp {rates[2] * 1e9:.2f} ns per element")
         if args.quick:
-            compare([(n // 20, d, k) for n, d, k in CASES], 2, 2, 6, rates)
+            compare([(n // 20, d, k) for n, d, k in CASES], 2, 1, 3, rates, quick=True)
         else:
             compare(CASES, max(args.repeats, 5), 2, 12, rates)
 

@@ -81,10 +81,10 @@ def main():
     parser.add_argument("--quick", action="store_true", help="small problems, few repeats")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    cases = ([(kind, lengths[:50] if len(lengths) > 1 else (5_000,), k)
+    cases = ([(kind, lengths[:10] if len(lengths) > 1 else (1_000,), k)
               for kind, lengths, k in CASES] if args.quick else CASES)
     repeats = 2 if args.quick else args.repeats
-    short, long_ = 2, (4 if args.quick else 12)
+    short, long_ = (1, 2) if args.quick else (2, 12)
 
     print(f"{'emissions':>11} {'S':>5} {'T':>7} {'K':>3}  {'emlib ms/it':>11}  "
           f"{'hmmlearn ms/it':>14}  {'ratio min / median / max':>24}  {'max abs diff':>12}")

@@ -40,7 +40,7 @@ from emlib import topics
 from emlib.topics import sample_corpus
 
 FULL = {"n_docs": 2000, "n_words": 5000, "n_topics": 20}
-QUICK = {"n_docs": 200, "n_words": 500, "n_topics": 5}
+QUICK = {"n_docs": 100, "n_words": 300, "n_topics": 5}
 DENSITIES = (0.01, 0.02, 0.04)
 
 

@@ -1,8 +1,11 @@
-"""The benchmark scripts still run and still compare equal results (timings are not tested)."""
+"""The benchmark scripts still run and still compare equal results (timings are not tested: on a
+shared machine a per-iteration time, a difference of two run times, can even come out negative)."""
 
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -14,6 +17,5 @@ def test_bench_gmm_quick_runs_and_agrees_with_scikit_learn():
     rows = [line.split() for line in lines[1:]]
     assert lines[0].split()[:3] == ["N", "D", "K"] and len(rows) == 4, output
     for row in rows:
-        ratio_min, ratio_median, ratio_max = map(float, row[5:8])
-        assert 0 < ratio_min <= ratio_median <= ratio_max, f"ratios out of order: {row}"
+        assert all(np.isfinite(float(value)) for value in row[3:]), f"a figure is not a number: {row}"
         assert float(row[-1]) < 1e-8, f"emlib and scikit-learn disagree: {row}"
