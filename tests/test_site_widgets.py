@@ -195,6 +195,21 @@ def test_compact_png_shrinks_a_plot_and_leaves_transparent_images_alone():
     plt.close(fig)
 
 
+def test_setup_figures_draws_the_inline_backends_png_once_and_leaves_a_custom_printer_alone():
+    import functools
+
+    def print_figure(fig, fmt="png", bbox_inches="tight", base64=False, **kwargs):
+        return "custom"
+
+    inline = functools.partial(print_figure, fmt="png", base64=True, bbox_inches="tight")
+    assert figures._plain_inline(inline)
+    # a printer with other settings (%config InlineBackend.print_figure_kwargs) is used as it is
+    assert not figures._plain_inline(functools.partial(print_figure, fmt="png", bbox_inches=None))
+    assert not figures._plain_inline(functools.partial(print_figure, fmt="retina"))
+    assert not figures._plain_inline(functools.partial(print_figure, fmt="png", dpi=200))
+    assert not figures._plain_inline(lambda fig: "custom")
+
+
 # --- converting notebooks ----------------------------------------------------------------------
 
 def _notebook(*sources):
