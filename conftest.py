@@ -25,3 +25,24 @@ _BLAS_LIMIT = threadpool_limits(limits=1, user_api="blas")
 # nbval does not compare slider cells (NBVAL_IGNORE_OUTPUT), so the kernels it starts skip
 # pre-rendering their frames for the website (emcourse.widgets.records_frames).
 os.environ.setdefault("EMCOURSE_FRAMES", "0")
+
+
+# Scheduling: the suite runs on two workers that each take whole modules (--dist loadscope), so a
+# long module handed out last finishes alone while the other worker idles. The modules that
+# start kernels or a browser (the website, the grader, the notebooks and solutions under nbval)
+# are by far the longest; collecting them first lets the many short unit-test modules fill the
+# gaps at the end (longest-first scheduling). The order inside each module is kept.
+_LONG_FIRST = ("tests/test_site.py", "tests/test_emcourse_", "tests/test_exercises_",
+               "notebooks/", "solutions/", "tests/test_lecture_")
+
+
+def _schedule_rank(item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    for rank, prefix in enumerate(_LONG_FIRST):
+        if path.startswith(prefix):
+            return rank
+    return len(_LONG_FIRST)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    items.sort(key=_schedule_rank)  # stable: each module keeps its order and stays together
