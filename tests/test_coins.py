@@ -82,7 +82,7 @@ def test_known_labels_are_counting():
 # --------------------------------------------------------------------------------------------
 # E-step, M-step and likelihood against independent references
 # --------------------------------------------------------------------------------------------
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(coin_data())
 def test_e_step_matches_binomial_pmf(data):
     heads, n_tosses, theta = data
@@ -90,7 +90,7 @@ def test_e_step_matches_binomial_pmf(data):
                                reference_resp(heads, n_tosses, theta), rtol=1e-9, atol=1e-12)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(coin_data())
 def test_log_likelihood_matches_binomial_pmf(data):
     heads, n_tosses, theta = data
@@ -141,7 +141,7 @@ def test_fit_history_is_alternating_e_and_m_steps():
 # --------------------------------------------------------------------------------------------
 # EM's guarantees
 # --------------------------------------------------------------------------------------------
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(coin_data())
 def test_log_likelihood_never_decreases(data):
     heads, n_tosses, theta = data

@@ -244,7 +244,7 @@ def random_problem(problem):
     return X, gmm.m_step(X, resp, reg_covar=0.0)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(problems)
 def test_log_likelihood_never_decreases(problem):
     """EM's defining property (Dempster, Laird & Rubin, 1977), with the exact M-step (reg_covar=0:

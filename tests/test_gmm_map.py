@@ -203,7 +203,7 @@ map_problems = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(map_problems)
 def test_log_posterior_never_decreases(problem):
     """MAP-EM's defining property, on data where maximum likelihood collapses (few points,
