@@ -21,4 +21,13 @@
 The math lives in ``emlib``; this package only moves notebooks around.
 """
 
+import sys
+
 __version__ = "0.1.0"
+
+# nbformat validates notebooks with jsonschema, which imports the optional rfc3987_syntax when it
+# is installed (JupyterLab's jupyter_events pulls it in); that module compiles an Earley grammar
+# at import, 2–6 s for every process that reads a notebook, for an "iri" format check that no
+# notebook schema uses. Without it jsonschema skips that one format. The test suite loads this
+# package first (``-p emcourse`` in pyproject.toml), so pytest and its workers benefit too.
+sys.modules.setdefault("rfc3987_syntax", None)
