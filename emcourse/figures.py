@@ -141,8 +141,9 @@ def compact_png(png: bytes, colors: int = 256) -> bytes:
 def png_bytes(figure, *, dpi: float, colors: int = 256) -> bytes:
     """The figure as a palette PNG at ``dpi``, cropped to its artists as ``bbox_inches="tight"``.
 
-    Draws once and crops the canvas, instead of savefig's two draws for a tight box, unless an
-    artist lies outside the figure (a legend placed beside it), which savefig then includes.
+    Draws once and crops the canvas, instead of savefig's two draws for a tight box; when an artist
+    lies outside the figure (a legend placed beside it), savefig draws once more into the box
+    measured by the first draw.
     """
     import matplotlib
     import numpy as np
@@ -155,11 +156,13 @@ def png_bytes(figure, *, dpi: float, colors: int = 256) -> bytes:
         canvas.draw()
         width, height = figure.get_size_inches()
         tight = figure.get_tightbbox(canvas.get_renderer())
-        if tight.x0 < 0 or tight.y0 < 0 or tight.x1 > width or tight.y1 > height:
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-            return compact_png(buffer.getvalue(), colors)
         box = tight.padded(matplotlib.rcParams["savefig.pad_inches"])
+        if tight.x0 < 0 or tight.y0 < 0 or tight.x1 > width or tight.y1 > height:
+            # an artist sticks out (a label past the edge, a legend beside the axes): savefig with
+            # the box already measured draws once more, not twice as bbox_inches="tight" does
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=dpi, bbox_inches=box)
+            return compact_png(buffer.getvalue(), colors)
         rgba = np.asarray(canvas.buffer_rgba())
         rows, cols = rgba.shape[:2]
         left, right = max(0, int(box.x0 * dpi)), min(cols, int(np.ceil(box.x1 * dpi)))
