@@ -112,3 +112,10 @@ EXAMPLES.update({
          "reg_covar": "real", "random_state": "seed", "init_sample": "int"},
         check=_check_dask_fit),
 })
+
+
+# ---- emlib.plotting.scale ---------------------------------------------------------------------
+EXAMPLES["plotting.scale.plot_stepwise"] = Example(
+    lambda: dict(X=_X(), init=_params(), optimum=-3.0, alpha=0.7, batch_size=4, n_passes=1.0),
+    {"X": "array", "init": "object", "optimum": "real", "alpha": "real", "batch_size": "int",
+     "n_passes": "real"})
