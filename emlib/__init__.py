@@ -21,6 +21,9 @@ Modules (one concept each; import the one you need, e.g. ``from emlib import gmm
 - ``emlib.missing`` — EM for a Gaussian with missing values, the direct maximiser, MCAR/MAR/MNAR.
 - ``emlib.latent_linear`` — probabilistic PCA and factor analysis by EM.
 - ``emlib.convergence`` — the EM map's Jacobian, the measured rate, SQUAREM on the driver.
+- ``emlib.online`` — EM at scale: incremental and stepwise (online) EM on the driver, a stream's
+  ``partial_fit``.
+- ``emlib.distributed`` — distributed EM on a Dask array (map over chunks, reduce by addition).
 - ``emlib.checks`` — the checks behind the lecture notebooks' asserts (00–06), against independent references.
 """
 

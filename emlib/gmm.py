@@ -1291,7 +1291,17 @@ def fit(X, n_components: int, *, init="kmeans++", max_iter: int = 100, tol: floa
     Each iteration is the E-step and M-step of ``e_step`` / ``m_step`` through the expected
     sufficient statistics (see ``GaussianMixtureModel``). The result agrees with alternating
     ``e_step``/``m_step`` to rounding.
+
+    A ``dask.array.Array`` X is fitted by distributed EM (``emlib.distributed.fit``: the E-step
+    mapped over its chunks, the statistics reduced by addition), with the same result type.
     """
+    from .distributed import is_dask_array
+    if is_dask_array(X):                      # dask is imported only on this path
+        from .distributed import fit as fit_distributed
+        if prior is not None:
+            raise ValueError("prior is not supported for a dask array X (yet)")
+        return fit_distributed(X, n_components, init=init, max_iter=max_iter, tol=tol,
+                               reg_covar=reg_covar, random_state=random_state, callback=callback)
     X = _check_X(X)
     check_squares_fit(X)
     n_samples, n_features = X.shape

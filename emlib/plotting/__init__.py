@@ -12,6 +12,7 @@ never calling ``plt.show()``. The numbers come from the model modules, which als
 - ``emlib.plotting.maxent`` — Jaynes' maximum-entropy die.
 - ``emlib.plotting.hmm`` — hidden Markov models: a sequence coloured by its states, the
   transition matrix, Viterbi against posterior decoding.
+- ``emlib.plotting.scale`` — EM at scale: stepwise EM's gap to batch EM's optimum against passes.
 - ``emlib.plotting.missing`` — the bias of complete-case analysis, mean imputation and EM under
   MCAR, MAR and MNAR.
 
@@ -25,6 +26,7 @@ from .mixtures import (plot_covariance_ellipses, plot_em_iteration, plot_gmm, pl
 from .topics import plot_doc_topics, plot_topic_words
 from .hmm import plot_decoding, plot_hmm_sequence, plot_transitions
 from .missing import plot_mechanism_bias
+from .scale import plot_stepwise
 
 __all__ = [
     "plot_covariance_ellipses",
@@ -43,4 +45,5 @@ __all__ = [
     "plot_transitions",
     "plot_decoding",
     "plot_mechanism_bias",
+    "plot_stepwise",
 ]
