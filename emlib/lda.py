@@ -98,8 +98,10 @@ __all__ = [
 
 _MIN_CONCENTRATION = 1e-6
 _MAX_CONCENTRATION = 1e6
-_MAX_TOKENS = 2.0**53          # every count and every γ, λ stays a float with unit precision
-_MAX_VARIATIONAL = 2.0**54
+# At most 1e12 tokens and Dirichlet parameters up to 1e13: beyond, the log-gamma terms of the
+# ELBO (about x log x each) cancel to worse than 0.1 nat in float64.
+_MAX_TOKENS = 1e12
+_MAX_VARIATIONAL = 1e13
 _FLOOR = 1e-100                # a_dk, b_kv floored here: (AB)_dv >= 1e-200, R_dv <= 2**53 · 1e200
 
 
@@ -110,9 +112,10 @@ def _check_lda_counts(counts, name: str = "counts") -> sparse.csr_array:
     counts = _check_counts(counts, name)
     total = float(counts.data.sum()) if counts.nnz else 0.0
     if total > _MAX_TOKENS:
-        raise ValueError(f"{name} add up to {total:.3g} tokens, more than 2**53 = "
-                         f"{_MAX_TOKENS:.3g}: the variational parameters α + Σ n φ would no "
-                         "longer hold a single token's worth in float64")
+        raise ValueError(f"{name} add up to {total:.3g} tokens, more than the "
+                         f"{_MAX_TOKENS:.3g} emlib's LDA takes: the log-gamma terms of the ELBO "
+                         "(about x log x for x = α + Σ n φ) would cancel to worse than 0.1 nat "
+                         f"in float64. Divide {name} by a constant")
     return counts
 
 
@@ -128,7 +131,7 @@ def _check_concentration(value, name: str) -> float:
 
 
 def _check_variational(value, name: str, shape: tuple) -> np.ndarray:
-    """A (rows, cols) array of Dirichlet parameters, each in [1e-6, 2**54]."""
+    """A (rows, cols) array of Dirichlet parameters, each in [1e-6, 1e13]."""
     array = as_float_array(value, name, ndim=2)
     for axis, (got, want) in enumerate(zip(array.shape, shape)):
         if want is not None and got != want:
@@ -139,7 +142,7 @@ def _check_variational(value, name: str, shape: tuple) -> np.ndarray:
         bad = tuple(int(i) for i in np.argwhere((array < _MIN_CONCENTRATION)
                                                 | (array > _MAX_VARIATIONAL))[0])
         raise ValueError(f"{name} holds Dirichlet parameters, each between "
-                         f"{_MIN_CONCENTRATION:g} and 2**54, but {name}{list(bad)} = "
+                         f"{_MIN_CONCENTRATION:g} and {_MAX_VARIATIONAL:g}, but {name}{list(bad)} = "
                          f"{array[bad]:.6g}")
     return np.ascontiguousarray(array)
 
@@ -166,7 +169,7 @@ def dirichlet_expected_log(concentration) -> np.ndarray:
 
     (not log E[x_j] = log(a_j / Σ_i a_i), which is larger by Jensen's inequality).
 
-    Parameters: concentration (R, J), each entry in [1e-6, 2**54]. Returns (R, J).
+    Parameters: concentration (R, J), each entry in [1e-6, 1e13]. Returns (R, J).
     """
     concentration = _check_variational(concentration, "concentration", (None, None))
     return _expected_log(concentration)
@@ -528,8 +531,10 @@ def perplexity(counts, doc_topic, topic_word, *, alpha: float = 0.1,
     ``perplexity``; an upper bound on exp(−log p(W)/N)). counts must not be all zero."""
     counts, doc_topic, topic_word = _check_pair(counts, doc_topic, topic_word)
     total = float(counts.data.sum())
-    if total <= 0:
-        raise ValueError("counts is all zero: perplexity is a mean over tokens and needs some")
+    if total < 1:
+        raise ValueError(f"counts add up to {total:.3g} tokens: the perplexity bound is a mean "
+                         "over tokens (the ELBO's prior terms do not shrink with the counts) "
+                         "and needs at least one")
     return float(np.exp(-elbo(counts, doc_topic, topic_word, alpha=alpha, beta=beta) / total))
 
 
@@ -571,13 +576,15 @@ def exact_log_evidence(counts, n_topics: int, *, alpha: float = 0.1,
     for tiny corpora: at most 2**20 assignments. Independent of the variational code.
     """
     counts = _check_lda_counts(counts)
-    n_topics = check_int(n_topics, "n_topics", minimum=1)
+    n_topics = check_int(n_topics, "n_topics", minimum=1, maximum=_MAX_ASSIGNMENTS,
+                         maximum_reason=" (the assignments this brute-force sum enumerates)")
     alpha = _check_concentration(alpha, "alpha")
     beta = _check_concentration(beta, "beta")
     total = float(counts.data.sum()) if counts.nnz else 0.0
     if total * np.log(n_topics) > np.log(_MAX_ASSIGNMENTS):
-        raise ValueError(f"counts has {total:.0f} tokens: {n_topics}**{total:.0f} assignments "
-                         f"are more than the 2**20 this brute-force sum enumerates")
+        raise ValueError(f"counts has {total:.0f} tokens: n_topics**{total:.0f} = "
+                         f"{n_topics}**{total:.0f} assignments are more than the 2**20 this "
+                         "brute-force sum enumerates")
     docs, words = _tokens(counts)
     n_docs, n_words = counts.shape
     n_tokens, K = docs.size, n_topics
@@ -639,6 +646,7 @@ def check_elbo_bound(log_evidence, elbos, *, rtol: float = 1e-10) -> None:
     """AssertionError unless every L(q) in ``elbos`` is <= log p(W) (up to rtol·|log p(W)|) and
     the sequence never decreases beyond rounding — the two claims of notebook 09's exact check."""
     log_evidence = check_real(log_evidence, "log_evidence")
+    rtol = check_real(rtol, "rtol", minimum=0.0)
     elbos = as_float_array(elbos, "elbos", ndim=1)
     slack = rtol * max(1.0, abs(log_evidence))
     above = np.flatnonzero(elbos > log_evidence + slack)
