@@ -94,6 +94,7 @@ __all__ = [
     "exact_log_evidence",
     "elbo_monte_carlo",
     "check_elbo_bound",
+    "topics_needed",
 ]
 
 _MIN_CONCENTRATION = 1e-6
@@ -658,3 +659,21 @@ def check_elbo_bound(log_evidence, elbos, *, rtol: float = 1e-10) -> None:
     if steps.size and steps.min() < -slack:
         t = int(np.argmin(steps))
         raise AssertionError(f"L(q) fell from {elbos[t]!r} at t = {t} to {elbos[t + 1]!r}")
+
+
+def topics_needed(doc_topic, mass: float = 0.9) -> np.ndarray:
+    """How many topics hold ``mass`` of each document: the smallest m with the m largest π_dk
+    adding up to >= mass (a measure of document–topic sparsity, 1 … K).
+
+    Parameters: doc_topic (D, K) rows summing to 1 (e.g. E_q[Π] from ``mean_params``, or draws
+    from Dir(α)); mass in (0, 1]. Returns (D,) ints.
+    """
+    from ._validation import check_doc_topic
+    doc_topic = check_doc_topic(doc_topic)
+    mass = check_real(mass, "mass", minimum=0.0, inclusive=False)
+    if mass > 1.0:
+        raise ValueError(f"mass must be at most 1, got {mass}")
+    ordered = -np.sort(-doc_topic, axis=1)
+    cumulative = np.cumsum(ordered, axis=1)
+    cumulative /= cumulative[:, -1:]                      # rows sum to 1 within 1e-8: exactly
+    return np.minimum(np.sum(cumulative < mass - 1e-12, axis=1) + 1, doc_topic.shape[1])

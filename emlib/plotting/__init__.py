@@ -12,6 +12,8 @@ never calling ``plt.show()``. The numbers come from the model modules, which als
 - ``emlib.plotting.maxent`` — Jaynes' maximum-entropy die.
 - ``emlib.plotting.hmm`` — hidden Markov models: a sequence coloured by its states, the
   transition matrix, Viterbi against posterior decoding.
+- ``emlib.plotting.lda`` — latent Dirichlet allocation: documents drawn from Dir(α), how α
+  sets document–topic sparsity.
 - ``emlib.plotting.missing`` — the bias of complete-case analysis, mean imputation and EM under
   MCAR, MAR and MNAR.
 
@@ -25,6 +27,7 @@ from .mixtures import (plot_covariance_ellipses, plot_em_iteration, plot_gmm, pl
 from .topics import plot_doc_topics, plot_topic_words
 from .hmm import plot_decoding, plot_hmm_sequence, plot_transitions
 from .missing import plot_mechanism_bias
+from .lda import plot_dirichlet_sparsity
 
 __all__ = [
     "plot_covariance_ellipses",
@@ -43,4 +46,5 @@ __all__ = [
     "plot_transitions",
     "plot_decoding",
     "plot_mechanism_bias",
+    "plot_dirichlet_sparsity",
 ]

@@ -93,6 +93,14 @@ EXAMPLES = {
         lambda: dict(counts=_tiny(), doc_topic=np.ones((2, 2)), topic_word=np.ones((2, 3)),
                      alpha=0.5, beta=0.5, n_samples=3, random_state=0),
         {**PAIR, **PRIORS, "n_samples": "int", "random_state": "seed"}),
+    "lda.topics_needed": Example(
+        lambda: dict(doc_topic=np.array([[0.7, 0.2, 0.1], [0.34, 0.33, 0.33]]), mass=0.9),
+        {"doc_topic": "array", "mass": "real"},
+        check=lambda r, kw: np.all((r >= 1) & (r <= 3)) or pytest.fail(f"{r} outside 1 … K")),
+    "plotting.lda.plot_dirichlet_sparsity": Example(
+        lambda: dict(alpha=0.1, n_topics=5, n_docs=4, mass=0.9, random_state=0),
+        {"alpha": "real", "n_topics": "int", "n_docs": "int", "mass": "real",
+         "random_state": "seed"}),
 }
 
 SKIPPED = {
