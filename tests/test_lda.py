@@ -230,7 +230,8 @@ def test_fit_step_is_the_public_e_and_m_step():
     np.testing.assert_allclose(statistics.doc_topic_counts, _gamma_update(TINY, phi, 0.0),
                                rtol=1e-12)
     new = lda.m_step(statistics, alpha=ALPHA, beta=BETA)
-    fitted = lda.fit(TINY, 2, alpha=ALPHA, beta=BETA, max_iter=1, tol=0.0, init=start)
+    fitted = lda.fit(TINY, 2, alpha=ALPHA, beta=BETA, max_iter=1, tol=0.0, init=start,
+                     doc_iter=1)
     np.testing.assert_allclose(fitted.topic_word, _lambda_update(TINY, phi, 4), rtol=1e-12)
     np.testing.assert_allclose(fitted.doc_topic, new.doc_topic, rtol=1e-12)
     assert fitted.objectives[0] == pytest.approx(objective, rel=1e-14)
