@@ -16,6 +16,8 @@ Modules (one concept each; import the one you need, e.g. ``from emlib import gmm
 - ``emlib.maxent`` — maximum-entropy distributions, the log-partition function, Jaynes' dice.
 - ``emlib.topics`` — EM for topic models on sparse counts (ML, MAP, hard EM), fold-in,
   perplexity, ``sample_corpus``.
+- ``emlib.lda`` — mean-field variational inference for LDA on sparse counts (the ELBO on the
+  driver), fold-in, perplexity, the exact evidence of a tiny corpus.
 - ``emlib.plotting`` — every picture (the only module that imports matplotlib), one submodule per
   subject: ``mixtures``, ``bounds``, ``topics``, ``maxent``, ``missing``.
 - ``emlib.missing`` — EM for a Gaussian with missing values, the direct maximiser, MCAR/MAR/MNAR.

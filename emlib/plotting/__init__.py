@@ -13,6 +13,8 @@ never calling ``plt.show()``. The numbers come from the model modules, which als
 - ``emlib.plotting.hmm`` — hidden Markov models: a sequence coloured by its states, the
   transition matrix, Viterbi against posterior decoding.
 - ``emlib.plotting.scale`` — EM at scale: stepwise EM's gap to batch EM's optimum against passes.
+- ``emlib.plotting.lda`` — latent Dirichlet allocation: documents drawn from Dir(α), how α
+  sets document–topic sparsity.
 - ``emlib.plotting.missing`` — the bias of complete-case analysis, mean imputation and EM under
   MCAR, MAR and MNAR.
 
@@ -27,6 +29,7 @@ from .topics import plot_doc_topics, plot_topic_words
 from .hmm import plot_decoding, plot_hmm_sequence, plot_transitions
 from .missing import plot_mechanism_bias
 from .scale import plot_stepwise
+from .lda import plot_dirichlet_sparsity
 
 __all__ = [
     "plot_covariance_ellipses",
@@ -46,4 +49,5 @@ __all__ = [
     "plot_decoding",
     "plot_mechanism_bias",
     "plot_stepwise",
+    "plot_dirichlet_sparsity",
 ]

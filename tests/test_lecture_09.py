@@ -1,0 +1,174 @@
+"""Every assert of notebook 09 fails on a plausible wrong version of what it checks.
+
+The notebook's code cells are executed here by cell id (matplotlib on Agg), once as written —
+every check passes — and once per *mutant*: a copy of a cell with one realistic mistake
+(E[log θ] computed as log E[θ], the entropy of q(Π), q(Θ) left out, a γ-update with α − 1,
+VI started at a permuted solution, the tokens used for fold-in scored again, ...). Each
+top-level statement of every ``*-check`` cell is run on its own, so
+``test_every_check_statement_has_a_mutant`` insists that no assert is left that cannot fail.
+The BBC News cells are fitted once (cached); their mutants edit only the cheap scoring cells.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import functools
+import io
+import warnings
+from pathlib import Path
+
+import matplotlib
+import nbformat
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "09_variational_inference.ipynb"
+CELLS = {cell.id: cell.source for cell in nbformat.read(NOTEBOOK, as_version=4).cells
+         if cell.cell_type == "code"}
+CHECKS = [cell_id for cell_id in CELLS if cell_id.endswith("-check")]
+
+BASE = ["imports", "updates-def"]
+TINY = BASE + ["tiny-run"]
+BBC = ["imports", "bbc-data"]
+NEEDS = {
+    "tiny-run-check": TINY,
+    "coordinate-run-check": TINY + ["coordinate-run"],
+    "map-run-check": BASE + ["tiny-run", "map-run"],
+    "sklearn-run-check": BASE + ["sklearn-run"],
+    "bbc-data-check": BBC,
+    "bbc-perplexity-run-check": BBC + ["bbc-fit-run", "bbc-perplexity-run"],
+    "bbc-topics-run-check": BBC + ["bbc-topics-fit", "bbc-topics-run"],
+}
+
+
+def statements(check_id: str) -> list[tuple[str, bool]]:
+    source = CELLS[check_id]
+    return [(ast.get_source_segment(source, node), isinstance(node, ast.Assign))
+            for node in ast.parse(source).body]
+
+
+def _execute(source: str, cell_id: str, namespace: dict) -> None:
+    with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(source, cell_id, "exec"), namespace)
+
+
+@functools.lru_cache(maxsize=None)
+def _prefix(cell_ids: tuple) -> dict:
+    if not cell_ids:
+        return {}
+    namespace = dict(_prefix(cell_ids[:-1]))
+    _execute(CELLS[cell_ids[-1]], cell_ids[-1], namespace)
+    return namespace
+
+
+def run(cell_ids, edits=()) -> dict:
+    """Execute cells with ``edits`` = [(cell_id, old, new)] applied (each must apply); the cells
+    before the first edited one come from the cache."""
+    edited = [i for i, cell_id in enumerate(cell_ids) if any(e[0] == cell_id for e in edits)]
+    first = edited[0] if edited else len(cell_ids)
+    namespace = dict(_prefix(tuple(cell_ids[:first])))
+    unused = list(edits)
+    for cell_id in cell_ids[first:]:
+        source = CELLS[cell_id]
+        for edit in edits:
+            target, old, new = edit
+            if target == cell_id:
+                assert old in source, f"mutant edit {old!r} not found in cell {cell_id!r}"
+                source = source.replace(old, new)
+                unused.remove(edit)
+        _execute(source, cell_id, namespace)
+    assert not unused, f"edits for cells that were not run: {unused}"
+    return namespace
+
+
+def check(namespace, statement: str) -> None:
+    with np.errstate(all="ignore"):
+        exec(compile(statement, "check", "exec"), namespace)
+
+
+@pytest.mark.parametrize("check_id", sorted(NEEDS))
+def test_checks_pass_on_the_notebook_as_written(check_id):
+    namespace = run(NEEDS[check_id])
+    for statement, _ in statements(check_id):
+        check(namespace, statement)
+
+
+def test_every_check_cell_has_its_dependencies_listed():
+    assert sorted(CHECKS) == sorted(NEEDS)
+
+
+LOG_MEAN = ("updates-def",
+            "return digamma(concentration) - digamma(concentration.sum(axis=1, keepdims=True))",
+            "return np.log(concentration / concentration.sum(axis=1, keepdims=True))")
+NO_ENTROPY = ("updates-def", "return words + priors + dirichlet_entropy(gamma) + dirichlet_entropy(lam)",
+              "return words + priors")
+
+MUTANTS = [
+    ("E[log θ] computed as log E[θ]", "tiny-run-check", [0, 1], [LOG_MEAN]),
+    ("the entropy of q(Π), q(Θ) left out", "tiny-run-check", [0, 1, 3], [NO_ENTROPY]),
+    ("Monte Carlo at the wrong iterate", "tiny-run-check", [2],
+     [("tiny-run", "*history[1], alpha=alpha", "*history[0], alpha=alpha")]),
+    ("E[log θ] as log E[θ] in the dense bound", "coordinate-run-check", [1], [LOG_MEAN]),
+    ("γ-update with a MAP-style pseudo-count (α − 0.4 for α)", "coordinate-run-check", [0],
+     [("updates-def", "gamma = np.full((counts.shape[0], phi.shape[1]), alpha)",
+       "gamma = np.full((counts.shape[0], phi.shape[1]), alpha - 0.4)")]),
+    ("λ-update summing over the wrong tokens (document index for word index)",
+     "coordinate-run-check", [0],
+     [("updates-def", "np.add.at(lam.T, cols, counts.data[:, None] * phi)",
+       "np.add.at(lam.T, cols[::-1], counts.data[:, None] * phi)")]),
+    ("VI started at a permuted solution (topics swapped)", "map-run-check", [0, 1],
+     [("map-run", "start = (2.0 + em.statistics.doc_topic_counts, 2.0 + em.statistics.word_topic_counts.T)",
+       "start = (2.0 + em.statistics.doc_topic_counts[:, ::-1], 2.0 + em.statistics.word_topic_counts.T[::-1])")]),
+    ("transform compared unnormalised (γ for E[π])", "sklearn-run-check", [0],
+     [("sklearn-run", "our_doc_topic = our_gamma / our_gamma.sum(axis=1, keepdims=True)",
+       "our_doc_topic = our_gamma")]),
+    ("sklearn's bound fed its own transform's normalised output", "sklearn-run-check", [1],
+     [("sklearn-run", "reference._approx_bound(synthetic, our_gamma,",
+       "reference._approx_bound(synthetic, sk_doc_topic,")]),
+    ("the vocabulary built from all 2225 articles, not the 600 used", "bbc-data-check", [0],
+     [("bbc-data", "counts, vocabulary = datasets.count_matrix([texts[i] for i in subset], "
+       "min_df=8, max_df=0.5)",
+       "counts, vocabulary = datasets.count_matrix(texts, min_df=8, max_df=0.5); "
+       "counts = counts[subset]")]),
+    ("the halves drawn from different articles", "bbc-data-check", [1],
+     [("bbc-data", "topics.split_tokens(counts[held_out], 0.5",
+       "topics.split_tokens(counts[~held_out][:150], 0.5")]),
+    ("topics never fitted: the random start scored", "bbc-perplexity-run-check", [0],
+     [("bbc-perplexity-run", "        topic_word = model.topic_word\n",
+       "        topic_word = topics.init_params(train, model.topic_word.shape[0], random_state=0)[1]\n")]),
+    ("PLSA-ML scored on the tokens it was folded in on", "bbc-perplexity-run-check", [1, 2],
+     [("bbc-perplexity-run", "perplexity[name].append(topics.perplexity(second_half, doc_topic, topic_word))",
+       "perplexity[name].append(topics.perplexity(first_half if name == 'PLSA-ML' else second_half, doc_topic, topic_word))")]),
+    ("every article given one topic", "bbc-topics-run-check", [0],
+     [("bbc-topics-run", "mean_pi.argmax(axis=1)", "np.zeros(len(labels), dtype=int)")]),
+    ("loop variable bug: topics needed counted on the α = 1 fit for both", "bbc-topics-run-check", [1],
+     [("bbc-topics-run", "needed[a] = lda.topics_needed(pi_a).mean()",
+       "needed[a] = lda.topics_needed(mean_pi).mean()")]),
+]
+
+
+@pytest.mark.parametrize("name, check_id, broken, edits", MUTANTS, ids=[m[0] for m in MUTANTS])
+def test_check_fails_on_a_plausible_wrong_version(name, check_id, broken, edits):
+    namespace = run(NEEDS[check_id], edits)
+    source = [statement for statement, _ in statements(check_id)]
+    assignments = [index for index, (_, assigns) in enumerate(statements(check_id)) if assigns]
+    for index in broken:
+        for before in assignments:
+            if before < index:
+                check(namespace, source[before])
+        with pytest.raises(AssertionError):
+            check(namespace, source[index])
+
+
+def test_every_check_statement_has_a_mutant():
+    covered = {(check_id, index) for _, check_id, broken, _ in MUTANTS for index in broken}
+    missing = [(check_id, index, statement.splitlines()[0])
+               for check_id in CHECKS
+               for index, (statement, assigns) in enumerate(statements(check_id))
+               if not assigns and (check_id, index) not in covered]
+    assert not missing, f"notebook checks no test shows failing: {missing}"
