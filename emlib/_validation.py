@@ -294,6 +294,11 @@ def check_vocabulary(vocabulary, n_words: int) -> np.ndarray:
     return vocabulary
 
 
+# Largest whole number accepted as a symbol, a length or a total of lengths: well inside intp
+# and float64's exact integers, and far beyond any array that fits in memory.
+_MAX_INDEX = 2**40
+
+
 def check_symbols(value, name: str = "X", n_symbols: int | None = None) -> np.ndarray:
     """A 1-D array of symbols (whole numbers 0 … n_symbols − 1, e.g. the observations of a
     categorical hidden Markov model) as an int array, or an error naming ``name``."""
@@ -309,6 +314,11 @@ def check_symbols(value, name: str = "X", n_symbols: int | None = None) -> np.nd
         i = int(np.argmax(bad))
         raise ValueError(f"{name} must hold symbols 0, 1, 2, … (whole numbers >= 0), but "
                          f"{name}[{i}] = {array[i]}")
+    if array.max() > _MAX_INDEX:
+        i = int(np.argmax(array))
+        raise ValueError(f"{name}[{i}] = {array[i]:.3g} is too large to be a symbol: the "
+                         f"emission probabilities would need that many columns (symbols must "
+                         f"be whole numbers below {_MAX_INDEX:.3g})")
     if n_symbols is not None and array.max() >= n_symbols:
         i = int(np.argmax(array >= n_symbols))
         raise ValueError(f"{name}[{i}] = {array[i]:g} but there are only {n_symbols} symbols "
@@ -334,6 +344,9 @@ def check_lengths(lengths, n_items: int | None, name: str = "lengths") -> np.nda
         i = int(np.argmax(bad))
         raise ValueError(f"{name} must hold whole numbers >= 1 (the length of each sequence), "
                          f"but {name}[{i}] = {array[i]}")
+    if array.sum() > _MAX_INDEX:
+        raise ValueError(f"{name} sums to {array.sum():.3g} time steps, too many to store "
+                         f"(at most {_MAX_INDEX:.3g}); give realistic sequence lengths")
     if n_items is not None and array.sum() != n_items:
         raise ValueError(f"{name} sums to {array.sum():.0f} but the data have {n_items} rows; "
                          "the sequences are stored one after another, so the lengths must add "

@@ -65,7 +65,8 @@ import numpy as np
 from scipy import sparse
 
 from . import gmm
-from ._validation import (as_float_array, check_data_matrix, check_distribution, check_instance,
+from ._validation import (as_float_array, check_allocation, check_data_matrix, check_distribution,
+                          check_instance,
                           check_int, check_lengths, check_n_features, check_random_state,
                           check_real, check_symbols)
 from .em import EMResult, SufficientStatistics, check_em_arguments, run
@@ -223,6 +224,7 @@ def sticky_transitions(n_states: int, self_transition: float) -> np.ndarray:
     past (every row is uniform: the chain is a mixture with equal weights); near 1 the chain
     sticks, and the decoded paths switch rarely."""
     n_states = check_int(n_states, "n_states", minimum=2)
+    check_allocation(float(n_states) ** 2, "n_states", f"a ({n_states}, {n_states}) matrix")
     self_transition = check_real(self_transition, "self_transition", minimum=0.0)
     if self_transition > 1:
         raise ValueError(f"self_transition is a probability and must be <= 1, got "
@@ -570,6 +572,15 @@ class CategoricalHMMStatistics(SufficientStatistics):
     transitions: np.ndarray
     emissions: np.ndarray
 
+    def __post_init__(self):
+        initial, transitions = _check_chain_counts(self.initial, self.transitions)
+        emissions = _check_counts(self.emissions, "emissions", 2)
+        if emissions.shape[0] != initial.shape[0]:
+            raise ValueError(f"emissions has {emissions.shape[0]} rows but initial has "
+                             f"{initial.shape[0]} states; emissions must have shape "
+                             "(n_states, n_symbols)")
+        _freeze(self, initial=initial, transitions=transitions, emissions=emissions)
+
 
 @dataclass(frozen=True, eq=False)
 class GaussianHMMStatistics(SufficientStatistics):
@@ -585,6 +596,41 @@ class GaussianHMMStatistics(SufficientStatistics):
     counts: np.ndarray
     sums: np.ndarray
     outer_sums: np.ndarray
+
+    def __post_init__(self):
+        initial, transitions = _check_chain_counts(self.initial, self.transitions)
+        k = initial.shape[0]
+        counts = _check_counts(self.counts, "counts", 1)
+        sums = as_float_array(self.sums, "sums", ndim=2, copy=True)
+        outer_sums = as_float_array(self.outer_sums, "outer_sums", ndim=3, copy=True)
+        d = sums.shape[1]
+        for name, array, shape in (("counts", counts, (k,)), ("sums", sums, (k, d)),
+                                   ("outer_sums", outer_sums, (k, d, d))):
+            if array.shape != shape:
+                raise ValueError(f"{name} has shape {array.shape} but must be {shape} "
+                                 f"({k} states, as initial, and {d} features, as sums)")
+        _freeze(self, initial=initial, transitions=transitions, counts=counts, sums=sums,
+                outer_sums=outer_sums)
+
+
+def _check_counts(value, name, ndim):
+    """Expected counts: finite, >= 0, a read-only-to-be copy."""
+    counts = as_float_array(value, name, ndim=ndim, copy=True)
+    if np.any(counts < 0):
+        where = tuple(int(i) for i in np.argwhere(counts < 0)[0])
+        raise ValueError(f"{name} are expected counts and must be >= 0, but "
+                         f"{name}{list(where)} = {counts[where]}")
+    return counts
+
+
+def _check_chain_counts(initial, transitions):
+    initial = _check_counts(initial, "initial", 1)
+    transitions = _check_counts(transitions, "transitions", 2)
+    k = initial.shape[0]
+    if transitions.shape != (k, k):
+        raise ValueError(f"transitions has shape {transitions.shape} but initial has {k} "
+                         f"states; transitions must have shape ({k}, {k})")
+    return initial, transitions
 
 
 def _normalise_rows(counts, old):
@@ -824,7 +870,24 @@ def m_step(statistics, params, *, reg_covar: float = 1e-6):
     if np.shape(statistics.transitions) != (k, k):
         raise ValueError(f"statistics.transitions has shape {np.shape(statistics.transitions)} "
                          f"but params has {k} states")
-    return _m_step(statistics, params, reg_covar)
+    if isinstance(params, GaussianHMMParams) and statistics.sums.shape[1] != params.n_features:
+        raise ValueError(f"statistics.sums has {statistics.sums.shape[1]} features but params "
+                         f"has {params.n_features}")
+    if (isinstance(params, CategoricalHMMParams)
+            and statistics.emissions.shape[1] != params.n_symbols):
+        raise ValueError(f"statistics.emissions has {statistics.emissions.shape[1]} symbols but "
+                         f"params has {params.n_symbols}")
+    if statistics.initial.sum() <= 0 or not np.isfinite(statistics.initial.sum()):
+        raise ValueError("statistics.initial must have a positive, finite total (the expected "
+                         f"number of sequences), got {statistics.initial.sum():.3g}")
+    # Counts are checked one by one; their ratios can still overflow (a tiny count with a huge
+    # sum): then the new parameters are not valid, and that is the statistics' fault.
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return _m_step(statistics, params, reg_covar)
+    except ValueError as exc:
+        raise ValueError(f"statistics give no valid parameters in float64 ({exc}); are they "
+                         "the expected counts of some data?") from None
 
 
 def log_likelihood(X, params, *, lengths=None) -> float:
@@ -877,6 +940,10 @@ def sample(params, lengths, random_state=None):
         lengths = [check_int(lengths, "lengths", minimum=1)]
     lengths = check_lengths(lengths, None)
     rng = check_random_state(random_state)
+    width = 2 + (params.n_features * (params.n_features + 1) if isinstance(params, GaussianHMMParams)
+                 else 0)
+    check_allocation(float(lengths.sum()) * width, "lengths",
+                     f"{lengths.sum()} sampled time steps")
     layout = _Layout(lengths, segment=False)
     cumulative_transitions = np.cumsum(params.transitions, axis=1)
     states = np.zeros((layout.n_times, layout.n_sequences), dtype=np.intp)
@@ -899,12 +966,17 @@ def init_params(X, n_states: int, *, emissions: str = "gaussian", n_symbols: int
     from the data — Gaussian: ``emlib.gmm.init_params`` (k-means++ centres, one M-step);
     categorical: rows drawn from a flat Dirichlet (symmetric states would stay symmetric)."""
     n_states = check_int(n_states, "n_states", minimum=1)
+    reg_covar = check_real(reg_covar, "reg_covar", minimum=0.0)
     rng = check_random_state(random_state)
+    check_allocation(float(n_states) ** 2, "n_states", f"a ({n_states}, {n_states}) transition "
+                     "matrix")
     initial = np.full(n_states, 1.0 / n_states)
     transitions = np.full((n_states, n_states), 1.0 / n_states)
     if emissions == "categorical":
         X = check_symbols(X, "X")
         n_symbols = _check_n_symbols(n_symbols, X)
+        check_allocation(float(n_states) * n_symbols, "n_symbols",
+                         f"({n_states}, {n_symbols}) emission probabilities")
         return CategoricalHMMParams(initial, transitions,
                                     rng.dirichlet(np.ones(n_symbols), size=n_states))
     if emissions != "gaussian":
@@ -918,6 +990,8 @@ def _check_n_symbols(n_symbols, X):
     if n_symbols is None:
         return int(X.max()) + 1
     n_symbols = check_int(n_symbols, "n_symbols", minimum=1)
+    check_allocation(float(n_symbols), "n_symbols", f"emission probabilities over {n_symbols} "
+                     "symbols")
     if X.max() >= n_symbols:
         raise ValueError(f"X holds the symbol {int(X.max())} but n_symbols = {n_symbols}")
     return n_symbols
@@ -970,6 +1044,8 @@ def fit(X, n_states: int, *, emissions: str | None = None, init="random", length
     max_iter, tol = check_em_arguments(max_iter, tol, callback)
     reg_covar = check_real(reg_covar, "reg_covar", minimum=0.0)
     n_states = check_int(n_states, "n_states", minimum=1)
+    check_allocation(float(n_states) ** 2, "n_states", f"a ({n_states}, {n_states}) transition "
+                     "matrix")
     if emissions not in (None, "categorical", "gaussian"):
         raise ValueError(f'emissions must be "categorical", "gaussian" or None, got {emissions!r}')
     if isinstance(init, _PARAMS):

@@ -518,7 +518,6 @@ for _info in pkgutil.iter_modules([str(__import__("pathlib").Path(__file__).pare
 AWAITING_EXAMPLES = {
     "checks",           # emlib.checks: the lecture claims' reference checks (lec06/claims)
     "convergence",      # EM's rate, SQUAREM (lec06)
-    "hmm",              # hidden Markov models (lec07)
     "hmm_reference",    # brute-force HMM references (lec07)
     "latent_linear",    # PPCA and factor analysis (lec06)
     "missing",          # Gaussian with missing values (lec06)
