@@ -11,24 +11,16 @@ The BBC News cells are fitted once (cached); their mutants edit only the cheap s
 
 from __future__ import annotations
 
-import ast
-import contextlib
-import functools
-import io
-import warnings
-from pathlib import Path
-
 import matplotlib
-import nbformat
-import numpy as np
 import pytest
 
 matplotlib.use("Agg")
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "09_variational_inference.ipynb"
-CELLS = {cell.id: cell.source for cell in nbformat.read(NOTEBOOK, as_version=4).cells
-         if cell.cell_type == "code"}
-CHECKS = [cell_id for cell_id in CELLS if cell_id.endswith("-check")]
+from notebook_mutants import NotebookCells  # noqa: E402  (after the backend is chosen)
+
+NOTEBOOK = NotebookCells("09_variational_inference.ipynb")
+CELLS, CHECKS = NOTEBOOK.cells, NOTEBOOK.checks
+statements, run, check, _execute = NOTEBOOK.statements, NOTEBOOK.run, NOTEBOOK.check, NOTEBOOK.execute
 
 BASE = ["imports", "updates-def"]
 TINY = BASE + ["tiny-run"]
@@ -42,53 +34,6 @@ NEEDS = {
     "bbc-perplexity-run-check": BBC + ["bbc-fit-run", "bbc-perplexity-run"],
     "bbc-topics-run-check": BBC + ["bbc-topics-fit", "bbc-topics-run"],
 }
-
-
-def statements(check_id: str) -> list[tuple[str, bool]]:
-    source = CELLS[check_id]
-    return [(ast.get_source_segment(source, node), isinstance(node, ast.Assign))
-            for node in ast.parse(source).body]
-
-
-def _execute(source: str, cell_id: str, namespace: dict) -> None:
-    with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"), \
-            warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        exec(compile(source, cell_id, "exec"), namespace)
-
-
-@functools.lru_cache(maxsize=None)
-def _prefix(cell_ids: tuple) -> dict:
-    if not cell_ids:
-        return {}
-    namespace = dict(_prefix(cell_ids[:-1]))
-    _execute(CELLS[cell_ids[-1]], cell_ids[-1], namespace)
-    return namespace
-
-
-def run(cell_ids, edits=()) -> dict:
-    """Execute cells with ``edits`` = [(cell_id, old, new)] applied (each must apply); the cells
-    before the first edited one come from the cache."""
-    edited = [i for i, cell_id in enumerate(cell_ids) if any(e[0] == cell_id for e in edits)]
-    first = edited[0] if edited else len(cell_ids)
-    namespace = dict(_prefix(tuple(cell_ids[:first])))
-    unused = list(edits)
-    for cell_id in cell_ids[first:]:
-        source = CELLS[cell_id]
-        for edit in edits:
-            target, old, new = edit
-            if target == cell_id:
-                assert old in source, f"mutant edit {old!r} not found in cell {cell_id!r}"
-                source = source.replace(old, new)
-                unused.remove(edit)
-        _execute(source, cell_id, namespace)
-    assert not unused, f"edits for cells that were not run: {unused}"
-    return namespace
-
-
-def check(namespace, statement: str) -> None:
-    with np.errstate(all="ignore"):
-        exec(compile(statement, "check", "exec"), namespace)
 
 
 @pytest.mark.parametrize("check_id", sorted(NEEDS))

@@ -1,0 +1,80 @@
+"""Run a lecture notebook's code cells by id, as written or with a mutant's edits.
+
+Shared by the tests that show every check of a notebook failing on a plausible wrong version
+(``test_lecture_07.py``, ``test_lecture_09.py``): each check cell's top-level statements are run
+one at a time, in a namespace built from the cells it needs; cells before the first edited one
+come from a cache, since mutants of one notebook share long prefixes.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import functools
+import io
+import warnings
+from pathlib import Path
+
+import nbformat
+import numpy as np
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+class NotebookCells:
+    """The code cells of ``notebooks/<name>`` by id; ``checks`` are those ending in ``-check``."""
+
+    def __init__(self, name: str):
+        self.path = NOTEBOOKS / name
+        self.cells = {cell.id: cell.source for cell in nbformat.read(self.path, as_version=4).cells
+                      if cell.cell_type == "code"}
+        self.checks = [cell_id for cell_id in self.cells if cell_id.endswith("-check")]
+        self._prefix = functools.lru_cache(maxsize=None)(self._run_prefix)
+
+    def statements(self, check_id: str) -> list[tuple[str, bool]]:
+        """The top-level statements of a check cell, as (source, is an assignment)."""
+        source = self.cells[check_id]
+        return [(ast.get_source_segment(source, node), isinstance(node, ast.Assign))
+                for node in ast.parse(source).body]
+
+    @staticmethod
+    def execute(source: str, cell_id: str, namespace: dict) -> None:
+        with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"), \
+                warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(compile(source, cell_id, "exec"), namespace)
+
+    def _run_prefix(self, cell_ids: tuple) -> dict:
+        """The namespace after running these cells as written (cached)."""
+        if not cell_ids:
+            return {}
+        namespace = dict(self._prefix(cell_ids[:-1]))
+        self.execute(self.cells[cell_ids[-1]], cell_ids[-1], namespace)
+        return namespace
+
+    def run(self, cell_ids, edits=()) -> dict:
+        """Execute cells (sources edited by ``edits`` = [(cell_id, old, new)]) in a namespace of
+        its own; every edit must apply, so a mutant cannot silently become the original. The
+        cells before the first edited one come from the cache (each cell only calls functions
+        defined in it or before it, so re-running the rest rebinds everything a mutant changes)."""
+        cell_ids = list(cell_ids)
+        edited = [i for i, cell_id in enumerate(cell_ids) if any(e[0] == cell_id for e in edits)]
+        first = edited[0] if edited else len(cell_ids)
+        namespace = dict(self._prefix(tuple(cell_ids[:first])))
+        unused = list(edits)
+        for cell_id in cell_ids[first:]:
+            source = self.cells[cell_id]
+            for edit in edits:
+                target, old, new = edit
+                if target == cell_id:
+                    assert old in source, f"mutant edit {old!r} not found in cell {cell_id!r}"
+                    source = source.replace(old, new)
+                    unused.remove(edit)
+            self.execute(source, cell_id, namespace)
+        assert not unused, f"edits for cells that were not run: {unused}"
+        return namespace
+
+    @staticmethod
+    def check(namespace, statement: str) -> None:
+        with np.errstate(all="ignore"):
+            exec(compile(statement, "check", "exec"), namespace)
