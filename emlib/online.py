@@ -69,7 +69,6 @@ __all__ = [
 ]
 
 _LOG_2PI = np.log(2.0 * np.pi)
-_EMPTY = 10.0 * np.finfo(np.float64).eps
 # A stream's reference may lie at most 10⁴ standard deviations from init's components.
 _REFERENCE_LOSS_MAX = 1e8
 
@@ -103,7 +102,7 @@ def _q(statistics, params) -> float:
     """Q(θ; s) = Σ_k [N_k log π_k + N_k log N(μ_k…)…] without the input checks (see
     ``expected_complete_log_likelihood``)."""
     about = statistics.about(params.means)                          # T'_k about μ_k
-    counts = np.where(statistics.counts < _EMPTY, 0.0, statistics.counts)
+    counts = np.where(statistics.counts < gmm._EMPTY, 0.0, statistics.counts)  # gmm.py: "empty"
     U = params.precisions_cholesky
     log_det_half = np.log(np.diagonal(U, axis1=1, axis2=2)).sum(axis=1)   # ½ log|Λ_k|
     precisions = U @ U.transpose(0, 2, 1)
