@@ -453,3 +453,27 @@ def test_checks_reject_bad_input():
         checks.coins_log_likelihood_reference(HEADS, N_TOSSES, "0.5")
     with pytest.raises(ValueError, match="h must be > 0"):
         checks.numerical_gradient(np.sum, [1.0], h=0.0)
+
+
+# Notebook 00 §2c: the log-likelihood grid, one broadcast of the formula, spot-checked against
+# coins.log_likelihood. The spot check fails on the plausible slips in that broadcast.
+def _coins_grid(heads, n, grid, *, weight=0.5, log_pmf=stats.binom.logpmf):
+    log_bin = log_pmf(heads[:, None], n, grid[None, :])                        # (S, G)
+    return np.logaddexp(log_bin[:, None, :], log_bin[:, :, None]).sum(axis=0) + len(heads) * np.log(weight)
+
+
+def _grid_spot_check(surface, heads, n, grid):
+    for i, j in [(3, 80), (50, 20), (97, 50), (65, 65)]:
+        np.testing.assert_allclose(surface[i, j], coins.log_likelihood(heads, n, (grid[j], grid[i])),
+                                   rtol=1e-12)
+
+
+@pytest.mark.parametrize("wrong", [
+    dict(weight=1.0),                                                    # the mixture's ½ forgotten
+    dict(log_pmf=lambda h, n, p: h * np.log(p) + (n - h) * np.log1p(-p)),  # log C(n, h) dropped
+])
+def test_00_grid_spot_check_fails_on_a_wrong_broadcast(wrong):
+    heads, n, grid = np.array([5, 9, 8, 4, 7]), 10, np.linspace(0.01, 0.99, 99)
+    _grid_spot_check(_coins_grid(heads, n, grid), heads, n, grid)       # as in the notebook
+    with pytest.raises(AssertionError):
+        _grid_spot_check(_coins_grid(heads, n, grid, **wrong), heads, n, grid)
