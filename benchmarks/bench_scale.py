@@ -21,7 +21,7 @@ multiply-adds with F = 1 + D + D(D+1)/2 (two matrix products through quadratic f
 
     python benchmarks/bench_scale.py                  # N = 10⁶ and 3·10⁶, D = 2 (README)
     python benchmarks/bench_scale.py --sizes 10000000 # up to 10⁷ rows
-    python benchmarks/bench_scale.py --quick          # small, for a smoke test
+    python benchmarks/bench_scale.py --quick          # small, no cluster: a smoke test
 """
 
 from __future__ import annotations
@@ -85,7 +85,6 @@ def time_to_target(X, start, target, algorithm, every=1):
 
 def throughput(X, start, repeats, n_workers_list, chunk_rows):
     import dask.array as da
-    import distributed
     from emlib.distributed import DaskGaussianMixtureModel
     rows = {}
     model = gmm.GaussianMixtureModel(X, reg_covar=0.0)
@@ -95,7 +94,16 @@ def throughput(X, start, repeats, n_workers_list, chunk_rows):
         model.e_step(start)
         times.append(time.perf_counter() - t0)
     rows["in memory"] = (len(X) / np.median(times), float("nan"), float("nan"))
+    if not n_workers_list:                               # the smoke test: no cluster
+        chunked = da.from_array(X, chunks=(chunk_rows, X.shape[1]))
+        dask_model = DaskGaussianMixtureModel(chunked, reg_covar=0.0, reference=X.mean(axis=0),
+                                              scheduler="synchronous")
+        t0 = time.perf_counter()
+        dask_model.e_step(start)
+        rows["dask synchronous"] = (len(X) / (time.perf_counter() - t0), float("nan"),
+                                    float("nan"))
     for n_workers in n_workers_list:
+        import distributed
         with distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                       dashboard_address=None, silence_logs=50,
                                       memory_limit="2GiB") as cluster, \
@@ -158,7 +166,8 @@ def main():
               f"{'chunk_MB':>9}")
         n = sizes[-1]
         X, start = make_problem(n, 2)
-        for where, (rate, overhead, memory) in throughput(X, start, repeats, (1, 2),
+        workers = () if args.quick else (1, 2)        # --quick: dask's synchronous scheduler
+        for where, (rate, overhead, memory) in throughput(X, start, repeats, workers,
                                                           chunk_rows).items():
             print(f"{n:>10} {where.replace(' ', '_'):>16} {rate:>12.3g} {overhead:>11.3f} "
                   f"{memory / 2**20:>10.0f} {chunk_rows * 2 * 8 / 2**20:>9.1f}")
