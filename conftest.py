@@ -1,4 +1,4 @@
-"""Test-suite set-up shared by tests/, notebooks/ and solutions/: one BLAS thread.
+"""Test-suite set-up shared by tests/ and notebooks/: one BLAS thread.
 
 The suite does thousands of small linear-algebra operations. Extra BLAS threads only add
 overhead there, and on a busy two-core machine they oversubscribe the cores: fits on Old Faithful
@@ -37,11 +37,11 @@ os.environ.setdefault("EMCOURSE_FRAMES", "0")
 
 # Scheduling: the suite runs on two workers that each take whole modules (--dist loadscope), so a
 # long module handed out last finishes alone while the other worker idles. The modules that
-# start kernels or a browser (the website, the grader, the notebooks and solutions under nbval)
+# start kernels or a browser (the website, the grader, the notebooks under nbval)
 # are by far the longest; collecting them first lets the many short unit-test modules fill the
 # gaps at the end (longest-first scheduling). The order inside each module is kept.
 _LONG_FIRST = ("tests/test_site.py", "tests/test_emcourse_", "tests/test_exercises_",
-               "notebooks/", "solutions/", "tests/test_lecture_")
+               "notebooks/", "tests/test_lecture_")
 
 
 def _schedule_rank(item) -> int:

@@ -49,6 +49,14 @@ def test_exercise_sets_have_3_to_6_parts_worth_10_to_20_points(name):
     assert 10 <= sum(map(markup.points, cells)) <= 20, name
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_solutions_are_stored_without_outputs(name):
+    """nbval does not run solutions/ (the grader does, below), so a stored output could go stale."""
+    stored = [markup.grade_id(c) for c in markup.read_notebook(SOLUTIONS / f"{name}.ipynb").cells
+              if c.cell_type == "code" and (c.outputs or c.execution_count is not None)]
+    assert not stored, f"{name}: clear the outputs of {stored} (Jupyter: Edit > Clear Outputs of All Cells)"
+
+
 @pytest.fixture(scope="module")
 def graded():
     """Every solution and every blank exercise, graded in one pass, keyed by (kind, name)."""
