@@ -53,7 +53,7 @@ from nbgrader.utils import determine_grade
 
 from . import execute, markup
 from . import scan as scanning
-from .release import check_solution, release_notebook, solution_paths
+from .release import release_notebook, solution_paths
 from .testing import recheck
 
 _QUIET = logging.getLogger("emcourse.grade")
@@ -174,8 +174,8 @@ def load_exercises(solutions_dir) -> dict[str, Exercise]:
     exercises = {}
     for path in solution_paths(Path(solutions_dir)):
         solution = markup.read_notebook(path)
-        check_solution(solution, path.name)
-        exercises[path.stem] = make_exercise(path.stem, solution, release_notebook(solution, path.name))
+        released = release_notebook(solution, path.name)   # checks the solution's markup first
+        exercises[path.stem] = make_exercise(path.stem, solution, released)
     return exercises
 
 
