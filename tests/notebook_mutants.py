@@ -3,15 +3,21 @@
 Shared by the tests that show every check of a notebook failing on a plausible wrong version
 (``test_lecture_07.py``, ``test_lecture_09.py``): each check cell's top-level statements are run
 one at a time, in a namespace built from the cells it needs; cells before the first edited one
-come from a cache, since mutants of one notebook share long prefixes.
+come from a cache, since mutants of one notebook share long prefixes. The library fits named in
+``memoize`` (e.g. ``"hmm.fit"``) are deterministic given their arguments, so a call repeated with
+the same arguments by another mutant returns a copy of the first result instead of fitting again;
+a mutant that changes an argument changes the key and fits anew.
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import copy
 import functools
 import io
+import pickle
+import types
 import warnings
 from pathlib import Path
 
@@ -24,8 +30,9 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 class NotebookCells:
     """The code cells of ``notebooks/<name>`` by id; ``checks`` are those ending in ``-check``."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, memoize: tuple[str, ...] = ()):
         self.path = NOTEBOOKS / name
+        self.memoize, self._results = memoize, {}
         self.cells = {cell.id: cell.source for cell in nbformat.read(self.path, as_version=4).cells
                       if cell.cell_type == "code"}
         self.checks = [cell_id for cell_id in self.cells if cell_id.endswith("-check")]
@@ -37,12 +44,37 @@ class NotebookCells:
         return [(ast.get_source_segment(source, node), isinstance(node, ast.Assign))
                 for node in ast.parse(source).body]
 
-    @staticmethod
-    def execute(source: str, cell_id: str, namespace: dict) -> None:
+    def execute(self, source: str, cell_id: str, namespace: dict) -> None:
         with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"), \
                 warnings.catch_warnings():
             warnings.simplefilter("ignore")
             exec(compile(source, cell_id, "exec"), namespace)
+        self._memoize_fits(namespace)
+
+    def _memoize_fits(self, namespace: dict) -> None:
+        """Bind each module of ``memoize`` in the namespace to a copy whose fit is memoized."""
+        for dotted in self.memoize:
+            module_name, function_name = dotted.split(".")
+            module = namespace.get(module_name)
+            if not isinstance(module, types.ModuleType) or getattr(module, "_memoized", False):
+                continue
+            proxy = types.ModuleType(module.__name__)
+            proxy.__dict__.update(module.__dict__)
+            proxy.__dict__[function_name] = self._memoized(dotted, getattr(module, function_name))
+            proxy._memoized = True
+            namespace[module_name] = proxy
+
+    def _memoized(self, dotted: str, function):
+        @functools.wraps(function)
+        def memoized(*args, **kwargs):
+            try:
+                key = (dotted, pickle.dumps((args, sorted(kwargs.items()))))
+            except (pickle.PicklingError, AttributeError, TypeError):
+                return function(*args, **kwargs)      # e.g. a callback defined in a cell
+            if key not in self._results:
+                self._results[key] = function(*args, **kwargs)
+            return copy.deepcopy(self._results[key])
+        return memoized
 
     def _run_prefix(self, cell_ids: tuple) -> dict:
         """The namespace after running these cells as written (cached)."""

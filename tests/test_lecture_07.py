@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 
 from notebook_mutants import NotebookCells  # noqa: E402  (after the backend is chosen)
 
-NOTEBOOK = NotebookCells("07_hidden_markov_models.ipynb")
+NOTEBOOK = NotebookCells("07_hidden_markov_models.ipynb", memoize=("hmm.fit", "gmm.fit"))
 CELLS, CHECKS = NOTEBOOK.cells, NOTEBOOK.checks
 statements, run, check, _execute = NOTEBOOK.statements, NOTEBOOK.run, NOTEBOOK.check, NOTEBOOK.execute
 

@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 
 from notebook_mutants import NotebookCells  # noqa: E402  (after the backend is chosen)
 
-NOTEBOOK = NotebookCells("09_variational_inference.ipynb")
+NOTEBOOK = NotebookCells("09_variational_inference.ipynb", memoize=("lda.fit", "topics.fit"))
 CELLS, CHECKS = NOTEBOOK.cells, NOTEBOOK.checks
 statements, run, check, _execute = NOTEBOOK.statements, NOTEBOOK.run, NOTEBOOK.check, NOTEBOOK.execute
 
