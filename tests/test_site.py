@@ -439,12 +439,12 @@ def move_every_slider(served: Served, relative: str) -> tuple[list[str], list[di
     return problems, states
 
 
-def check_whole_site(site: Path, browser) -> tuple[list[str], dict]:
+def check_whole_site(site: Path, browser, pages=None) -> tuple[list[str], dict]:
+    """Visit every page of ``site`` (or only ``pages``, relative paths) and report what is wrong."""
     served = Served(site, browser)
     try:
         problems, links, ids, summary = [], {}, {}, {"pages": 0, "sliders": 0, "math": 0}
-        for page in _html_pages(site):
-            relative = page.relative_to(site).as_posix()
+        for relative in pages or [p.relative_to(site).as_posix() for p in _html_pages(site)]:
             report = served.visit(relative)
             problems += served.problems(relative, report)
             links[relative], ids[relative] = report["links"], set(report["ids"])
@@ -468,11 +468,13 @@ def test_every_page_of_the_course_site_works_in_chromium(course_site, browser):
     assert summary["sliders"] == course_site.sliders
 
 
-def test_every_page_of_the_demo_site_works_and_its_sliders_show_the_right_frame(demo_site, browser):
+def test_the_demo_lecture_works_and_its_sliders_show_the_right_frame(demo_site, browser):
+    # Only the demo's lecture page: its other pages come from the same templates as the course
+    # site's, every page of which the test above visits.
     site = demo_site[0]
-    problems, summary = check_whole_site(site, browser)
+    problems, summary = check_whole_site(site, browser, pages=["notebooks/00_demo.html"])
     assert not problems, "\n".join(problems)
-    assert summary == {"pages": summary["pages"], "sliders": 2, "math": summary["math"]}
+    assert summary["sliders"] == 2 and summary["math"] >= 2, summary
     served = Served(site, browser)
     try:
         served.visit("notebooks/00_demo.html")
