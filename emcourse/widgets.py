@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import io
 import itertools
 import math
@@ -73,7 +74,8 @@ def interact(function=None, /, *, max_frames: int = DEFAULT_MAX_FRAMES, frame_dp
     import ipywidgets
     from IPython.display import display
 
-    widget = ipywidgets.interactive(function, **sliders)
+    frame = record["frames"][record["default"]]
+    widget = ipywidgets.interactive(_drawn_once(function, default, frame), **sliders)
     data = dict(widget._repr_mimebundle_())
     data["text/plain"] = summary(record, recording)
     if recording:
@@ -84,6 +86,29 @@ def interact(function=None, /, *, max_frames: int = DEFAULT_MAX_FRAMES, frame_dp
         metadata["image/png"] = {"alt": record["frames"][record["default"]]["alt"]}
     display(data, raw=True, metadata=metadata)
     return function
+
+
+def _drawn_once(function, default_png, frame: dict):
+    """``function`` for the live widget, whose first call (ipywidgets makes it at the sliders'
+    defaults as the widget is built) shows the default figure already drawn for the record
+    instead of drawing it a second time; every later call, on a slider move, draws live."""
+    if default_png is None:
+        return function
+    from IPython.display import Image, display
+
+    pending = [True]
+
+    @functools.wraps(function)
+    def live(**kwargs):
+        if pending:
+            pending.clear()
+            display(Image(data=base64.b64decode(default_png), format="png"),
+                    metadata={"image/png": {"alt": frame["alt"]}})
+            print(frame["text"], end="")
+            return None
+        return function(**kwargs)
+
+    return live
 
 
 def records_frames() -> bool:

@@ -138,6 +138,29 @@ def test_frames_are_recorded_unless_a_jupyter_server_session_or_the_setting_says
         widgets.records_frames()
 
 
+def test_the_live_widget_shows_the_recorded_default_first_and_draws_live_after(monkeypatch, capsys):
+    """ipywidgets calls the function at the defaults as the widget is built: interact shows the
+    default figure it already drew for the record instead of drawing it again."""
+    monkeypatch.setenv("EMCOURSE_FRAMES", "0")
+    calls = []
+
+    def show(k=1):
+        calls.append(k)
+        plt.figure(figsize=(2, 2)).add_subplot().plot([0, k])
+        plt.show()
+        print(f"k = {k}")
+
+    widgets.interact(show, k=IntSlider(value=3, min=0, max=5))
+    assert calls == [3]                      # drawn once, not once more for the live widget
+    live = widgets._drawn_once(show, "iVBORw0KGgo=", {"alt": "Figure: k = 3", "text": "k = 3\n"})
+    capsys.readouterr()
+    live(k=3)                                # the widget's first call: the stored figure
+    assert calls == [3] and capsys.readouterr().out.endswith("k = 3\n")
+    live(k=4)                                # a slider move: drawn live
+    assert calls == [3, 4]
+    assert widgets._drawn_once(show, None, {}) is show   # nothing drawn: always live
+
+
 # --- alt text and PNGs -------------------------------------------------------------------------
 
 def test_describe_reads_titles_labels_contents_and_legends():
