@@ -36,8 +36,8 @@ def test_small_alpha_gives_sparse_documents(ax):
     needed = []
     for alpha in (0.01, 0.1, 1.0, 10.0):
         ax.clear()
-        plot_dirichlet_sparsity(alpha, n_topics=10, n_docs=100, ax=ax, random_state=0)
-        needed.append(lda.topics_needed(_segments(ax, 100, 10)).mean())
+        plot_dirichlet_sparsity(alpha, n_topics=10, n_docs=30, ax=ax, random_state=0)
+        needed.append(lda.topics_needed(_segments(ax, 30, 10)).mean())
     assert np.all(np.diff(needed) > 0) and needed[0] < 1.5 and needed[-1] > 7, needed
 
 
