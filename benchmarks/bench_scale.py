@@ -21,6 +21,7 @@ multiply-adds with F = 1 + D + D(D+1)/2 (two matrix products through quadratic f
 
     python benchmarks/bench_scale.py                  # N = 10⁶ and 3·10⁶, D = 2 (README)
     python benchmarks/bench_scale.py --sizes 10000000 # up to 10⁷ rows
+    python benchmarks/bench_scale.py --dims 10 --no-dask  # table (a) in D = 10
     python benchmarks/bench_scale.py --quick          # small, no cluster: a smoke test
 """
 
@@ -142,6 +143,7 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="*", default=None)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-dask", action="store_true", help="only table (a)")
+    parser.add_argument("--dims", type=int, nargs="*", default=[2], help="D of table (a)")
     args = parser.parse_args()
     sizes = [20_000] if args.quick else (args.sizes or [1_000_000, 3_000_000])
     repeats = 1 if args.quick else args.repeats
@@ -149,8 +151,8 @@ def main():
     with threadpool_limits(limits=1):
         print("# (a) time to within 1e-3 nats per sample of batch EM's optimum (median)")
         print(f"{'N':>10} {'D':>3} {'algorithm':>12} {'seconds':>9} {'passes':>7}")
-        for n in sizes:
-            X, start = make_problem(n, 2)
+        for n, d in ((n, d) for d in args.dims for n in sizes):
+            X, start = make_problem(n, d)
             optimum = gmm.fit(X, K, init=start, max_iter=500, tol=1e-9,
                               reg_covar=0.0).objectives[-1] / n
             for algorithm in ("batch", "incremental", "stepwise"):
@@ -158,7 +160,7 @@ def main():
                                        every=10 if algorithm == "stepwise" else 1)
                         for _ in range(repeats)]
                 seconds = np.median([r[0] for r in runs])
-                print(f"{n:>10} {2:>3} {algorithm:>12} {seconds:>9.2f} {runs[0][1]:>7.2f}")
+                print(f"{n:>10} {d:>3} {algorithm:>12} {seconds:>9.2f} {runs[0][1]:>7.2f}")
         if args.no_dask:
             return
         print("# (b) one E-step over all rows: rows per second (median), reduce overhead, memory")
