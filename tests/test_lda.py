@@ -506,7 +506,7 @@ TRUE_ALPHAS = (0.1, 1.0)
 @pytest.fixture(scope="module")
 def sampled_fits():
     return {(alpha, fit_alpha): lda.fit(_sampled(alpha), 4, alpha=0.5, beta=0.1,
-                                        fit_alpha=fit_alpha, max_iter=100, tol=1e-5,
+                                        fit_alpha=fit_alpha, max_iter=40, tol=1e-5,
                                         random_state=0)
             for alpha in TRUE_ALPHAS for fit_alpha in (True, False)}
 
@@ -527,8 +527,8 @@ def test_recovery_check_fails_when_alpha_is_not_fitted(sampled_fits):
     (lambda gamma: _reference_maximiser(gamma, _log_mean), "factor 2"),
     (_newton_wrong_sign, "not in the order")], ids=["log-mean", "wrong-sign"])
 def test_recovery_check_fails_on_a_wrong_update(sampled_fits, wrong, message):
-    """Wrong α-updates applied at the same converged γ: with log E[π] for E[log π] (α = 0.21
-    for the α = 0.1 corpus), and the wrong-sign Newton step (α = 1e6 and 0.13)."""
+    """Wrong α-updates applied at the same final γ: with log E[π] for E[log π] (α = 0.21 for
+    the α = 0.1 corpus), and the wrong-sign Newton step (α = 1e6 and 0.62)."""
     values = [wrong(sampled_fits[a, True].doc_topic) for a in TRUE_ALPHAS]
     with pytest.raises(AssertionError, match=message):
         check_recovers_alpha(values, TRUE_ALPHAS)
