@@ -82,8 +82,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, NamedTuple
 
 import numpy as np
-from scipy import sparse, stats
-from scipy import optimize
+from scipy import optimize, sparse, stats
 from scipy.special import digamma, gammaln, logsumexp, polygamma
 
 from ._validation import (as_float_array, check_allocation, check_bool, check_int,
@@ -338,7 +337,8 @@ class LDAModel:
     (``fold_in``); fit_alpha, fit_beta : also maximise L over α (β) in each M-step, with
     ``LDAHyperParams`` (γ, λ, α, β) as the parameters (alpha, beta are then unused: the
     current values are the parameters'), from the M-step after the first ``prior_burn_in``
-    on. Built from checked data by ``fit`` and ``fold_in``.
+    on (counted over the model's life: one model per run). Built from checked data by ``fit``
+    and ``fold_in``.
     """
 
     objective_name = "elbo"
@@ -575,7 +575,7 @@ def _read_only(params: LDAParams) -> LDAParams:
 
 def fit(counts, n_topics: int, *, alpha: float = 0.1, beta: float = 0.1, max_iter: int = 100,
         tol: float = 1e-6, random_state=None, init=None,
-        callback: Callable[[int, LDAParams, float], None] | None = None,
+        callback: Callable[[int, LDAParams | LDAHyperParams, float], None] | None = None,
         doc_iter: int = 5, fit_alpha: bool = False, fit_beta: bool = False,
         prior_burn_in: int = 5) -> LDAResult:
     """Fit LDA by mean-field variational inference (variational EM on ``emlib.em.run``).
