@@ -55,6 +55,21 @@ is a coordinate maximisation, so L* never decreases — variational EM is EM wit
 as well. ``fold_in`` runs the same model with λ fixed (the document-level E-step for new
 documents; scikit-learn's ``transform`` is its normalised result).
 
+**Fitting the hyperparameters (empirical Bayes).** With ``fit_alpha`` / ``fit_beta``, each
+M-step also maximises L over the symmetric concentrations, given the new γ (λ): the terms of L
+in α are
+
+.. math::
+    f(\alpha) = D\big[\log\Gamma(K\alpha) - K\log\Gamma(\alpha)\big]
+        + (\alpha - 1)\sum_{d,k}\mathbb E_q[\log\pi_{dk}],
+
+concave in α with f'(α) = DK[ψ(Kα) − ψ(α)] + Σ E log π and f''(α) = DK[Kψ'(Kα) − ψ'(α)] < 0;
+the same with K rows of size V, λ and β. ``concentration_update`` solves f'(α) = 0 by Newton's
+method in u = log α (T. P. Minka, "Estimating a Dirichlet distribution", 2000; Blei et al.
+2003, appendix A.4.2), with step halving so that f never decreases: still a coordinate
+maximisation, so the ELBO L*(γ, λ; α, β) recorded at the fitted α, β never decreases either.
+The driver's parameters are then ``LDAHyperParams`` (γ, λ, α, β).
+
 **MAP-EM as a limit.** If q(Π), q(Θ) are point masses at Π̂, Θ̂, the φ-update becomes
 notebook 04's E-step and the γ, λ updates its MAP M-step with pseudo-counts α − 1, β − 1
 (the mode of Dir(γ) replaces e^{E log π}); as the counts grow, ψ(x) − log(x − 1) → 0 and the
@@ -67,16 +82,17 @@ from dataclasses import dataclass, replace
 from typing import Callable, NamedTuple
 
 import numpy as np
-from scipy import sparse, stats
-from scipy.special import digamma, gammaln, logsumexp
+from scipy import optimize, sparse, stats
+from scipy.special import digamma, gammaln, logsumexp, polygamma
 
-from ._validation import (as_float_array, check_allocation, check_int, check_random_state,
-                          check_real)
+from ._validation import (as_float_array, check_allocation, check_bool, check_int,
+                          check_random_state, check_real)
 from .em import EMResult, SufficientStatistics, check_em_arguments, run
 from .topics import _check_counts, _Corpus
 
 __all__ = [
     "LDAParams",
+    "LDAHyperParams",
     "LDAStatistics",
     "LDAModel",
     "LDAResult",
@@ -86,6 +102,7 @@ __all__ = [
     "e_step",
     "m_step",
     "elbo",
+    "concentration_update",
     "fit",
     "fold_in",
     "transform",
@@ -94,6 +111,7 @@ __all__ = [
     "exact_log_evidence",
     "elbo_monte_carlo",
     "check_elbo_bound",
+    "check_concentration_optimum",
     "topics_needed",
 ]
 
@@ -205,6 +223,46 @@ def _dirichlet_terms(concentration, expected_log, prior) -> float:
                  + ((prior - concentration) * expected_log).sum())
 
 
+_NEWTON_STEPS = 100
+_MAX_LOG_STEP = 2.0            # at most a factor e² per Newton step in α
+
+
+def _concentration_newton(log_sum: float, n_rows: int, size: int, start: float) -> float:
+    """argmax over a in [1e-6, 1e6] of f(a)/n_rows = log Γ(size·a) − size·log Γ(a) + a·s,
+    s = log_sum / n_rows (the mean over rows of Σ_j E[log x_j]), by Newton's method in
+    u = log a from ``start``: u ← u − g'(u)/g''(u) with g'(u) = a f'(a), g''(u) = a f'(a) +
+    a² f''(a), halving any step that would lower f (so f(result) >= f(start))."""
+    if size == 1:                               # Dir on one category: f does not depend on a
+        return start
+    mean = log_sum / n_rows
+
+    def value(a):
+        return gammaln(size * a) - size * gammaln(a) + a * mean
+
+    low, high = np.log(_MIN_CONCENTRATION), np.log(_MAX_CONCENTRATION)
+    u = float(np.clip(np.log(start), low, high))
+    a, current = np.exp(u), value(np.exp(u))
+    for _ in range(_NEWTON_STEPS):
+        gradient = size * (digamma(size * a) - digamma(a)) + mean                      # f'/D
+        curvature = size * (size * polygamma(1, size * a) - polygamma(1, a))            # f''/D
+        g1, g2 = a * gradient, a * gradient + a * a * curvature
+        step = -g1 / g2 if g2 < 0 else np.sign(g1) * _MAX_LOG_STEP
+        step = float(np.clip(step, -_MAX_LOG_STEP, _MAX_LOG_STEP))
+        while True:
+            new_u = float(np.clip(u + step, low, high))
+            new = value(np.exp(new_u))
+            if new >= current or abs(step) < 1e-14:
+                break
+            step /= 2
+        if new < current:                        # no ascent step left: at the optimum
+            break
+        done = abs(new_u - u) < 1e-12
+        u, a, current = new_u, float(np.exp(new_u)), new
+        if done:
+            break
+    return a
+
+
 class _Sweeper:
     """The counts laid out once (``topics._Corpus``: blocked evaluation at the non-zeros) and the
     sweeps of the coordinate updates on them."""
@@ -241,6 +299,20 @@ class LDAParams(NamedTuple):
     topic_word: np.ndarray
 
 
+class LDAHyperParams(NamedTuple):
+    """The variational parameters and the fitted hyperparameters θ = (γ, λ, α, β): the driver's
+    parameters when ``fit`` fits α or β (``fit_alpha``, ``fit_beta``).
+
+    doc_topic : (D, K) γ; topic_word : (K, V) λ; alpha, beta : the symmetric Dirichlet
+    concentrations of the priors (the fixed value for one not fitted).
+    """
+
+    doc_topic: np.ndarray
+    topic_word: np.ndarray
+    alpha: float
+    beta: float
+
+
 @dataclass(frozen=True, eq=False)
 class LDAStatistics(SufficientStatistics):
     """The expected counts under φ*(γ^(t), λ^(t)) and the ELBO there.
@@ -262,47 +334,68 @@ class LDAModel:
     Parameters: counts, a canonical CSR array; n_topics; alpha, beta > 0; doc_iter >= 1, the
     (φ, γ) sweeps at fixed λ in each M-step before λ is updated; doc_tol, stop those sweeps early
     when every document's mean |Δγ_dk| is below it; fit_topics : False keeps λ fixed
-    (``fold_in``). Built from checked data by ``fit`` and ``fold_in``.
+    (``fold_in``); fit_alpha, fit_beta : also maximise L over α (β) in each M-step, with
+    ``LDAHyperParams`` (γ, λ, α, β) as the parameters (alpha, beta are then unused: the
+    current values are the parameters'), from the M-step after the first ``prior_burn_in``
+    on (counted over the model's life: one model per run). Built from checked data by ``fit``
+    and ``fold_in``.
     """
 
     objective_name = "elbo"
 
     def __init__(self, counts, n_topics, *, alpha, beta, doc_iter=1, doc_tol=0.0,
-                 fit_topics=True):
+                 fit_topics=True, fit_alpha=False, fit_beta=False, prior_burn_in=0):
         self.sweeper = _Sweeper(counts, n_topics)
         self.n_items = self.sweeper.corpus.total
         self.alpha, self.beta = alpha, beta
         self.doc_iter, self.doc_tol, self.fit_topics = doc_iter, doc_tol, fit_topics
-        self._word_log = None          # E log θ of the last λ seen (reused while λ is fixed)
+        self.fit_alpha, self.fit_beta = fit_alpha, fit_beta
+        self.prior_burn_in, self._m_steps = prior_burn_in, 0
+        self._word_log = None          # (λ, E log θ) of the last λ seen (reused while λ is fixed)
+        self._topic_terms = None       # (λ, β, the Dirichlet terms of λ)
 
-    def _topic_part(self, topic_word):
+    @property
+    def fits_priors(self) -> bool:
+        return self.fit_alpha or self.fit_beta
+
+    def _priors(self, params):
+        return (params.alpha, params.beta) if self.fits_priors else (self.alpha, self.beta)
+
+    def _expected_word_log(self, topic_word):
         if self._word_log is None or self._word_log[0] is not topic_word:
-            word_log = _expected_log(topic_word)
-            self._word_log = (topic_word, word_log,
-                              _dirichlet_terms(topic_word, word_log, self.beta))
-        return self._word_log[1], self._word_log[2]
+            self._word_log = (topic_word, _expected_log(topic_word))
+        return self._word_log[1]
+
+    def _topic_part(self, topic_word, beta):
+        word_log = self._expected_word_log(topic_word)
+        cached = self._topic_terms
+        if cached is None or cached[0] is not topic_word or cached[1] != beta:
+            self._topic_terms = (topic_word, beta, _dirichlet_terms(topic_word, word_log, beta))
+        return word_log, self._topic_terms[2]
 
     def e_step(self, params):
-        """φ*(γ, λ) as expected counts, and L*(γ, λ)."""
-        word_log, topic_terms = self._topic_part(params.topic_word)
+        """φ*(γ, λ) as expected counts, and L*(γ, λ) at the parameters' α, β."""
+        alpha, beta = self._priors(params)
+        word_log, topic_terms = self._topic_part(params.topic_word, beta)
         doc_log = _expected_log(params.doc_topic)
         words, exps = self.sweeper.word_term(doc_log, word_log)
-        objective = (words + _dirichlet_terms(params.doc_topic, doc_log, self.alpha)
-                     + topic_terms)
+        objective = words + _dirichlet_terms(params.doc_topic, doc_log, alpha) + topic_terms
         doc_counts = self.sweeper.doc_counts(exps)
         word_counts = self.sweeper.word_counts(exps) if self.fit_topics else None
         return LDAStatistics(doc_counts, word_counts, objective), objective
 
     def m_step(self, statistics, params):
         """γ ← α + Σ_v nφ; (doc_iter − 1) more (φ, γ) sweeps at fixed λ; then λ ← β + Σ_d nφ
-        with the last φ. Each is a coordinate maximisation of L."""
-        doc_topic = self.alpha + statistics.doc_topic_counts
+        with the last φ; then, if fitted, α ← argmax_α L given γ and β ← argmax_β L given λ.
+        Each is a coordinate maximisation of L."""
+        alpha, beta = self._priors(params)
+        doc_topic = alpha + statistics.doc_topic_counts
         word_counts = statistics.word_topic_counts
         if self.doc_iter > 1:
-            word_log, _ = self._topic_part(params.topic_word)
+            word_log = self._expected_word_log(params.topic_word)
             for _ in range(self.doc_iter - 1):
                 _, exps = self.sweeper.word_term(_expected_log(doc_topic), word_log)
-                new = self.alpha + self.sweeper.doc_counts(exps)
+                new = alpha + self.sweeper.doc_counts(exps)
                 change = np.abs(new - doc_topic).mean(axis=1).max()
                 doc_topic = new
                 if change < self.doc_tol:
@@ -310,10 +403,22 @@ class LDAModel:
             word_counts = self.sweeper.word_counts(exps) if self.fit_topics else None
         doc_topic.setflags(write=False)
         if not self.fit_topics:
-            return LDAParams(doc_topic, params.topic_word)
-        topic_word = np.ascontiguousarray((self.beta + word_counts).T)
-        topic_word.setflags(write=False)
-        return LDAParams(doc_topic, topic_word)
+            topic_word = params.topic_word
+        else:
+            topic_word = np.ascontiguousarray((beta + word_counts).T)
+            topic_word.setflags(write=False)
+        if not self.fits_priors:
+            return LDAParams(doc_topic, topic_word)
+        self._m_steps += 1
+        if self._m_steps <= self.prior_burn_in:
+            return LDAHyperParams(doc_topic, topic_word, alpha, beta)
+        if self.fit_alpha:
+            alpha = _concentration_newton(float(_expected_log(doc_topic).sum()),
+                                          *doc_topic.shape, alpha)
+        if self.fit_beta:
+            beta = _concentration_newton(float(self._expected_word_log(topic_word).sum()),
+                                         *topic_word.shape, beta)
+        return LDAHyperParams(doc_topic, topic_word, alpha, beta)
 
 
 @dataclass(frozen=True, eq=False)
@@ -322,7 +427,9 @@ class LDAResult(EMResult):
     whose ``objectives`` are the ELBO L*(γ^(t), λ^(t)) for t = 0 … n_iter.
 
     doc_topic (D, K) γ and topic_word (K, V) λ are the final variational parameters;
-    ``mean_params`` gives E_q[Π], E_q[Θ]."""
+    ``mean_params`` gives E_q[Π], E_q[Θ]. alpha, beta are the concentrations of the priors: the
+    fitted values when ``fit`` was asked to fit them (then params is ``LDAHyperParams`` and
+    they equal params.alpha, params.beta), else the fixed ones."""
 
     alpha: float
     beta: float
@@ -429,6 +536,28 @@ def elbo(counts, doc_topic, topic_word, *, alpha: float = 0.1, beta: float = 0.1
     return e_step(counts, doc_topic, topic_word, alpha=alpha, beta=beta)[1]
 
 
+def concentration_update(concentration, *, start: float = 1.0) -> float:
+    r"""The symmetric Dirichlet concentration that maximises L given q's Dirichlets: the a that
+    maximises Σ_r E_q[log Dir(x_r | a·1_J)] for x_r ~ Dir(concentration_r), i.e.
+
+    .. math::
+        f(a) = R\big[\log\Gamma(Ja) - J\log\Gamma(a)\big] + (a - 1)\sum_{r,j}\mathbb E[\log x_{rj}],
+        \qquad f'(a) = RJ\big[\psi(Ja) - \psi(a)\big] + \sum_{r,j}\mathbb E[\log x_{rj}] = 0,
+
+    by Newton's method in log a from ``start`` (Minka 2000; Blei et al. 2003, A.4.2), each step
+    halved until f does not decrease. With concentration = γ (D, K) this is the α-update of
+    ``fit(fit_alpha=True)``, with λ (K, V) the β-update.
+
+    Parameters: concentration (R, J), Dirichlet parameters each in [1e-6, 1e13]; start in
+    [1e-6, 1e6]. Returns a float in [1e-6, 1e6] (clipped there: f is concave, so the clipped
+    value is the maximiser on the interval); ``start`` itself when J = 1 (f is then constant).
+    """
+    concentration = _check_variational(concentration, "concentration", (None, None))
+    start = _check_concentration(start, "start")
+    return _concentration_newton(float(_expected_log(concentration).sum()),
+                                 *concentration.shape, start)
+
+
 def _check_init(init, shape, n_topics):
     if isinstance(init, (str, bytes)) or not isinstance(init, (tuple, list)) or len(init) != 2:
         raise TypeError("init must be None or a pair (doc_topic, topic_word), got "
@@ -446,8 +575,9 @@ def _read_only(params: LDAParams) -> LDAParams:
 
 def fit(counts, n_topics: int, *, alpha: float = 0.1, beta: float = 0.1, max_iter: int = 100,
         tol: float = 1e-6, random_state=None, init=None,
-        callback: Callable[[int, LDAParams, float], None] | None = None,
-        doc_iter: int = 5) -> LDAResult:
+        callback: Callable[[int, LDAParams | LDAHyperParams, float], None] | None = None,
+        doc_iter: int = 5, fit_alpha: bool = False, fit_beta: bool = False,
+        prior_burn_in: int = 5) -> LDAResult:
     """Fit LDA by mean-field variational inference (variational EM on ``emlib.em.run``).
 
     Parameters
@@ -455,7 +585,8 @@ def fit(counts, n_topics: int, *, alpha: float = 0.1, beta: float = 0.1, max_ite
     counts : (D, V) word counts, sparse (any format) or dense; non-negative, not all zero.
     n_topics : K >= 1.
     alpha, beta : symmetric Dirichlet concentrations of the priors on π_d and θ_k, in
-        [1e-6, 1e6]; below 1 they favour sparse proportions and topics.
+        [1e-6, 1e6]; below 1 they favour sparse proportions and topics. The starting values
+        of those that are fitted.
     max_iter : most iterations (M-steps); 0 only evaluates the start.
     tol : stop when the ELBO changes by less than tol per token.
     random_state : seed or Generator for ``init_params``.
@@ -466,10 +597,20 @@ def fit(counts, n_topics: int, *, alpha: float = 0.1, beta: float = 0.1, max_ite
         loop; 1: plain coordinate ascent over φ, then γ and λ together). One sweep per
         iteration moves λ while γ is still uninformative and often ends in a worse optimum
         (on BBC News, K = 10: held-out perplexity 1296 against 1197 with 5 sweeps).
+    fit_alpha, fit_beta : also fit α (β) — variational EM in the full sense (empirical Bayes):
+        after γ and λ, each M-step sets α to the maximiser of L given γ (β given λ) by Newton's
+        method (``concentration_update``). The driver's parameters (the callback's and
+        ``result.params``) are then ``LDAHyperParams`` (γ, λ, α, β), and ``objectives[t]`` is
+        L* at (γ^(t), λ^(t), α^(t), β^(t)), still non-decreasing.
+    prior_burn_in : with fit_alpha or fit_beta, the M-steps at the start values of α, β before
+        they are fitted. The γ of a random start are nearly uniform across topics, and α fitted
+        to them jumps to hundreds, where it keeps γ uniform for many iterations (on a 60-document
+        corpus sampled with α = 1: α = 772 after 100 iterations, against 1.08 after 5 fixed).
 
     Returns
     -------
-    LDAResult; ``objectives`` (n_iter + 1,) are L*(γ^(t), λ^(t)), non-decreasing.
+    LDAResult; ``objectives`` (n_iter + 1,) are L*(γ^(t), λ^(t)), non-decreasing;
+    ``result.alpha``, ``result.beta`` the final (with fit_alpha / fit_beta: fitted) concentrations.
     O(nnz · K) time per sweep, O(nnz + (D + V)·K) memory.
     """
     counts = _check_lda_counts(counts)
@@ -478,6 +619,9 @@ def fit(counts, n_topics: int, *, alpha: float = 0.1, beta: float = 0.1, max_ite
     beta = _check_concentration(beta, "beta")
     max_iter, tol = check_em_arguments(max_iter, tol, callback)
     doc_iter = check_int(doc_iter, "doc_iter", minimum=1, maximum=10_000)
+    fit_alpha = check_bool(fit_alpha, "fit_alpha")
+    fit_beta = check_bool(fit_beta, "fit_beta")
+    prior_burn_in = check_int(prior_burn_in, "prior_burn_in", minimum=0)
     if counts.nnz == 0:
         raise ValueError("counts is all zero: there are no words to fit topics to")
     if init is None:
@@ -486,8 +630,12 @@ def fit(counts, n_topics: int, *, alpha: float = 0.1, beta: float = 0.1, max_ite
     else:
         doc_topic, topic_word = _check_init(init, counts.shape, n_topics)
     start = _read_only(LDAParams(np.array(doc_topic), np.array(topic_word)))
-    model = LDAModel(counts, n_topics, alpha=alpha, beta=beta, doc_iter=doc_iter)
+    model = LDAModel(counts, n_topics, alpha=alpha, beta=beta, doc_iter=doc_iter,
+                     fit_alpha=fit_alpha, fit_beta=fit_beta, prior_burn_in=prior_burn_in)
+    if model.fits_priors:
+        start = LDAHyperParams(*start, alpha, beta)
     result = run(model, start, max_iter=max_iter, tol=tol, callback=callback)
+    alpha, beta = model._priors(result.params)
     return result.extend(LDAResult, alpha=alpha, beta=beta)
 
 
@@ -661,6 +809,31 @@ def check_elbo_bound(log_evidence, elbos, *, rtol: float = 1e-10) -> None:
     if steps.size and steps.min() < -slack:
         t = int(np.argmin(steps))
         raise AssertionError(f"L(q) fell from {elbos[t]!r} at t = {t} to {elbos[t + 1]!r}")
+
+
+def check_concentration_optimum(counts, doc_topic, topic_word, *, alpha: float, beta: float,
+                                rtol: float = 1e-4) -> None:
+    """AssertionError unless ``alpha`` maximises the ELBO ``elbo(counts, γ, λ, alpha=·, beta)``
+    over α in [1e-6, 1e6], and ``beta`` it over β — the claim of ``fit(fit_alpha=True,
+    fit_beta=True)``, checked against an independent reference: scipy.optimize's bounded
+    scalar minimiser (Brent's method on the ELBO's values, no derivatives) in log α, log β.
+    rtol is relative to the reference maximiser (the ELBO is flat there: rounding alone moves
+    the numerical arg-max by about 1e-6)."""
+    counts, doc_topic, topic_word = _check_pair(counts, doc_topic, topic_word)
+    given = {"alpha": _check_concentration(alpha, "alpha"),
+             "beta": _check_concentration(beta, "beta")}
+    rtol = check_real(rtol, "rtol", minimum=0.0)
+    bounds = (np.log(_MIN_CONCENTRATION), np.log(_MAX_CONCENTRATION))
+    for name in ("alpha", "beta"):
+        def negative_elbo(u, name=name):
+            return -elbo(counts, doc_topic, topic_word, **{**given, name: float(np.exp(u))})
+        found = optimize.minimize_scalar(negative_elbo, bounds=bounds, method="bounded",
+                                         options={"xatol": 1e-10})
+        reference = float(np.exp(found.x))
+        if abs(given[name] - reference) > rtol * reference:
+            raise AssertionError(f"{name} = {given[name]!r} does not maximise the ELBO given γ, "
+                                 f"λ: scipy.optimize finds {name} = {reference!r} (ELBO "
+                                 f"{-found.fun!r} against {-negative_elbo(np.log(given[name]))!r})")
 
 
 def topics_needed(doc_topic, mass: float = 0.9) -> np.ndarray:

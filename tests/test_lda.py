@@ -3,18 +3,21 @@
 References: the exact log-evidence of a tiny corpus by enumerating every topic assignment
 (``lda.exact_log_evidence``: closed-form Dirichlet–multinomial integrals, no digamma), a Monte
 Carlo ELBO drawn with scipy.stats (``lda.elbo_monte_carlo``), a dense full ELBO L(φ, γ, λ) written
-here from scipy.stats.dirichlet's entropy, and scikit-learn's LatentDirichletAllocation.
+here from scipy.stats.dirichlet's entropy, and scikit-learn's LatentDirichletAllocation; for the
+fitted hyperparameters, scipy.optimize's derivative-free scalar maximiser and corpora sampled
+with a known α.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import sparse, stats
-from scipy.special import digamma, logsumexp
+from scipy import optimize, sparse, stats
+from scipy.special import digamma, gammaln, logsumexp, polygamma
 from sklearn.decomposition import LatentDirichletAllocation
 
-from emlib import lda, topics
+from em_contract import check_monotone
+from emlib import em, lda, topics
 
 TINY = sparse.csr_array(np.array([[2.0, 1.0, 0.0, 0.0], [0.0, 0.0, 2.0, 1.0],
                                   [1.0, 0.0, 1.0, 1.0]]))            # 9 tokens, 2**9 assignments
@@ -362,3 +365,178 @@ def test_dirichlet_expected_log_is_below_log_mean():
     samples = np.random.default_rng(0).dirichlet(a[0], size=200_000)
     np.testing.assert_allclose(np.log(samples).mean(0), lda.dirichlet_expected_log(a)[0],
                                atol=0.02)
+
+
+# --------------------------------------------------------------------------------------------
+# Variational EM with the hyperparameters fitted (fit_alpha, fit_beta)
+# --------------------------------------------------------------------------------------------
+def _alpha_terms(alpha, concentration, expected_log=_elog):
+    """The terms of L in a symmetric concentration α, written out: Σ_r E_q[log Dir(x_r | α)]
+    = R[log Γ(Jα) − J log Γ(α)] + (α − 1) Σ E[log x]."""
+    n_rows, size = concentration.shape
+    return n_rows * (gammaln(size * alpha) - size * gammaln(alpha)) \
+        + (alpha - 1) * expected_log(concentration).sum()
+
+
+def _log_mean(concentration):
+    """Wrong: log E[x] = log(a / Σa) for E[log x]."""
+    return np.log(concentration / concentration.sum(axis=1, keepdims=True))
+
+
+def _reference_maximiser(concentration, expected_log=_elog):
+    """arg max of ``_alpha_terms`` by scipy's bounded Brent search in log α (no derivatives)."""
+    found = optimize.minimize_scalar(lambda u: -_alpha_terms(np.exp(u), concentration,
+                                                             expected_log),
+                                     bounds=(np.log(1e-6), np.log(1e6)), method="bounded",
+                                     options={"xatol": 1e-10})
+    return float(np.exp(found.x))
+
+
+def _newton_without_k_factor(concentration, start=1.0, steps=50):
+    """Wrong: f'(α) with d/dα log Γ(Kα) taken as ψ(Kα) (the chain rule's K dropped), and the
+    curvature to match; otherwise Newton in log α like lda.concentration_update."""
+    n_rows, size = concentration.shape
+    mean, u = _elog(concentration).sum() / n_rows, np.log(start)
+    for _ in range(steps):
+        a = np.exp(u)
+        gradient = digamma(size * a) - size * digamma(a) + mean
+        curvature = size * polygamma(1, size * a) - size * polygamma(1, a)
+        u = np.clip(u - a * gradient / (a * gradient + a * a * curvature), -13.8, 13.8)
+    return float(np.exp(u))
+
+
+def _newton_wrong_sign(concentration, start=1.0, steps=3):
+    """Wrong: Newton in α with the sign flipped, α ← α + f'/f'' (a step towards the minimum
+    of the quadratic model), kept inside [1e-6, 1e6]."""
+    n_rows, size = concentration.shape
+    mean, a = _elog(concentration).sum() / n_rows, start
+    for _ in range(steps):
+        gradient = size * (digamma(size * a) - digamma(a)) + mean
+        curvature = size * (size * polygamma(1, size * a) - polygamma(1, a))
+        a = float(np.clip(a + gradient / curvature, 1e-6, 1e6))
+    return a
+
+
+@pytest.fixture(scope="module")
+def fitted_priors():
+    counts = _corpus(seed=5, n_docs=30, n_words=30, n_topics=3)
+    result = lda.fit(counts, 3, alpha=1.0, beta=1.0, fit_alpha=True, fit_beta=True,
+                     max_iter=60, tol=1e-7, random_state=0)
+    return counts, result
+
+
+def test_concentration_update_is_the_argmax_of_its_terms(fitted_priors):
+    """lda.concentration_update (Newton in log α) = scipy's derivative-free maximiser of the
+    written-out α-terms, for γ (the α-update) and λ (the β-update), from starts on both sides."""
+    _, result = fitted_priors
+    for concentration in (result.doc_topic, result.topic_word):
+        reference = _reference_maximiser(concentration)
+        for start in (1e-3, 1.0, 100.0):
+            assert lda.concentration_update(concentration, start=start) == \
+                pytest.approx(reference, rel=1e-5)
+    assert lda.concentration_update(np.ones((3, 1)), start=0.7) == 0.7      # J = 1: constant
+
+
+def test_fitted_alpha_and_beta_maximise_the_elbo(fitted_priors):
+    """The α, β fit returns maximise the ELBO at its final γ, λ (the other one fixed), by
+    scipy.optimize on lda.elbo itself; the history is the ELBO at each iterate's own α, β."""
+    counts, result = fitted_priors
+    assert isinstance(result.params, lda.LDAHyperParams)
+    assert (result.alpha, result.beta) == (result.params.alpha, result.params.beta)
+    assert result.alpha != 1.0 and result.beta != 1.0
+    lda.check_concentration_optimum(counts, result.doc_topic, result.topic_word,
+                                    alpha=result.alpha, beta=result.beta)
+    assert result.objectives[-1] == pytest.approx(
+        lda.elbo(counts, result.doc_topic, result.topic_word, alpha=result.alpha,
+                 beta=result.beta), rel=1e-12)
+
+
+@pytest.mark.parametrize("wrong", [_newton_without_k_factor, _newton_wrong_sign],
+                         ids=["no-K-factor", "wrong-sign"])
+@pytest.mark.parametrize("which", ["alpha", "beta"])
+def test_optimum_check_fails_on_a_wrong_update(fitted_priors, wrong, which):
+    counts, result = fitted_priors
+    rows = result.doc_topic if which == "alpha" else result.topic_word
+    priors = {"alpha": result.alpha, "beta": result.beta, which: wrong(rows)}
+    assert abs(_reference_maximiser(rows) / priors[which] - 1) > 1e-2       # a real difference
+    with pytest.raises(AssertionError, match=f"{which} = .* does not maximise"):
+        lda.check_concentration_optimum(counts, result.doc_topic, result.topic_word, **priors)
+
+
+class _WrongSignModel(lda.LDAModel):
+    """The driver's model with the wrong-sign Newton as its α-update."""
+
+    def m_step(self, statistics, params):
+        new = super().m_step(statistics, params)
+        return new._replace(alpha=_newton_wrong_sign(new.doc_topic, start=params.alpha))
+
+
+def test_monotone_check_fails_on_a_wrong_alpha_update(fitted_priors):
+    """The contract's 'never decreases' (tests/contract_cases/lda.py, lda-fitted-priors) fails
+    on the driver run with the wrong-sign α-update."""
+    counts, _ = fitted_priors
+    counts = sparse.csr_array(counts)
+    start = lda.LDAHyperParams(*lda.init_params(counts, 3, alpha=1.0, random_state=0), 1.0, 1.0)
+    model = _WrongSignModel(counts, 3, alpha=1.0, beta=1.0, doc_iter=5, fit_alpha=True)
+    with pytest.raises(AssertionError, match="fell"):
+        check_monotone(em.run(model, start, max_iter=10, tol=0.0), 1e-10)
+
+
+def _sampled(alpha, seed=0, n_docs=60, n_words=40, n_topics=4):
+    rng = np.random.default_rng(seed)
+    topic_word = rng.dirichlet(np.full(n_words, 0.1), size=n_topics)
+    doc_topic = rng.dirichlet(np.full(n_topics, alpha), size=n_docs)
+    return topics.sample_corpus(doc_topic, topic_word, 60, random_state=rng)
+
+
+def check_recovers_alpha(fitted, true):
+    """Fitted α's in the order of the sampling α's, each within a factor 2 of it."""
+    fitted, true = np.asarray(fitted), np.asarray(true)
+    order = np.argsort(true)
+    if not np.all(np.diff(fitted[order]) > 0):
+        raise AssertionError(f"fitted α {fitted} not in the order of the true α {true}")
+    ratio = fitted / true
+    if not np.all((ratio > 0.5) & (ratio < 2.0)):
+        raise AssertionError(f"fitted α {fitted} not within a factor 2 of the true α {true}")
+
+
+TRUE_ALPHAS = (0.1, 1.0)
+
+
+@pytest.fixture(scope="module")
+def sampled_fits():
+    return {(alpha, fit_alpha): lda.fit(_sampled(alpha), 4, alpha=0.5, beta=0.1,
+                                        fit_alpha=fit_alpha, max_iter=40, tol=1e-5,
+                                        random_state=0)
+            for alpha in TRUE_ALPHAS for fit_alpha in (True, False)}
+
+
+def test_fitted_alpha_recovers_the_sampling_alpha(sampled_fits):
+    """Corpora drawn from LDA with α = 0.1 and α = 1 (topics.sample_corpus, K = 4, 60
+    documents of 60 tokens): the fitted α is below 1 for the sparse one, about 1 for the other."""
+    check_recovers_alpha([sampled_fits[a, True].alpha for a in TRUE_ALPHAS], TRUE_ALPHAS)
+
+
+def test_recovery_check_fails_when_alpha_is_not_fitted(sampled_fits):
+    """Wrong: the option not wired through (α stays at its start 0.5 for both corpora)."""
+    with pytest.raises(AssertionError, match="not in the order"):
+        check_recovers_alpha([sampled_fits[a, False].alpha for a in TRUE_ALPHAS], TRUE_ALPHAS)
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda gamma: _reference_maximiser(gamma, _log_mean), "factor 2"),
+    (_newton_wrong_sign, "not in the order")], ids=["log-mean", "wrong-sign"])
+def test_recovery_check_fails_on_a_wrong_update(sampled_fits, wrong, message):
+    """Wrong α-updates applied at the same final γ: with log E[π] for E[log π] (α = 0.21 for
+    the α = 0.1 corpus), and the wrong-sign Newton step (α = 1e6 and 0.62)."""
+    values = [wrong(sampled_fits[a, True].doc_topic) for a in TRUE_ALPHAS]
+    with pytest.raises(AssertionError, match=message):
+        check_recovers_alpha(values, TRUE_ALPHAS)
+
+
+def test_prior_burn_in_keeps_the_start_values():
+    hist = []
+    lda.fit(TINY, 2, alpha=0.5, beta=0.7, fit_alpha=True, fit_beta=True, prior_burn_in=3,
+            max_iter=6, tol=0.0, random_state=0,
+            callback=lambda t, params, objective: hist.append((params.alpha, params.beta)))
+    assert hist[:4] == [(0.5, 0.7)] * 4 and all(h != (0.5, 0.7) for h in hist[4:])

@@ -43,6 +43,12 @@ def _check_objectives(result, kw):
     assert np.all(np.diff(result.objectives) >= -1e-9 * np.abs(result.objectives).max())
 
 
+def _check_concentration(result, kw):
+    assert 1e-6 <= result <= 1e6, f"concentration {result} outside [1e-6, 1e6]"
+    again = lda.concentration_update(kw["concentration"], start=result)
+    assert abs(again - result) <= 1e-6 * result, f"{result} is no fixed point: {again}"
+
+
 def _args(**extra):
     doc_topic, topic_word = _params()
     return lambda: dict(counts=_counts(), doc_topic=doc_topic.copy(),
@@ -68,10 +74,17 @@ EXAMPLES = {
     "lda.elbo": Example(_args(alpha=0.3, beta=0.2), {**PAIR, **PRIORS}, check=_check_bound),
     "lda.fit": Example(
         lambda: dict(counts=_counts(), n_topics=2, alpha=0.3, beta=0.2, max_iter=20, tol=1e-6,
-                     random_state=0, callback=noop, doc_iter=2),
+                     random_state=0, callback=noop, doc_iter=2, fit_alpha=True, fit_beta=False,
+                     prior_burn_in=1),      # α and β both fitted on 4 documents drift to
+                                            # "no structure" (α, β ~ 1e3) over ~500 iterations
         {"counts": "counts", "n_topics": "int", "alpha": "real", "beta": "real",
          "max_iter": "int", "tol": "real", "random_state": "seed", "callback": "callable",
-         "doc_iter": "int", "init": "object"}, check=_check_objectives),
+         "doc_iter": "int", "init": "object", "fit_alpha": "flag", "fit_beta": "flag",
+         "prior_burn_in": "int"},
+        check=_check_objectives),
+    "lda.concentration_update": Example(
+        lambda: dict(concentration=np.array([[0.5, 2.0, 3.0], [4.0, 0.2, 1.0]]), start=1.0),
+        {"concentration": "array", "start": "real"}, check=_check_concentration),
     "lda.fold_in": Example(
         lambda: dict(counts=_counts(), topic_word=_params()[1], alpha=0.3, max_iter=20, tol=1e-6,
                      doc_topic=np.ones((4, 2))),
@@ -108,4 +121,7 @@ SKIPPED = {
     "lda.LDAResult": "result record",
     "lda.LDAModel": "built from checked data by lda.fit and lda.fold_in",
     "lda.check_elbo_bound": "an assertion helper: AssertionError is its answer (tests/test_lda.py)",
+    "lda.check_concentration_optimum": "an assertion helper: AssertionError is its answer "
+                                       "(tests/test_lda.py)",
+    "lda.LDAHyperParams": "parameter record",
 }
