@@ -519,7 +519,6 @@ AWAITING_EXAMPLES = {
     "checks",           # emlib.checks: the lecture claims' reference checks (lec06/claims)
     "convergence",      # EM's rate, SQUAREM (lec06)
     "hmm_reference",    # brute-force HMM references (lec07)
-    "latent_linear",    # PPCA and factor analysis (lec06)
     "missing",          # Gaussian with missing values (lec06)
     "plotting.hmm",     # (lec07)
     "plotting.missing",  # (lec06)
