@@ -20,6 +20,8 @@ class Example:
     """args: returns fresh valid keyword arguments. mutate: argument -> kind (see KINDS).
     check: (result, kwargs) -> None, asserts what a correct result satisfies. allow_inf: ±inf is
     a documented, correct answer (e.g. a KL divergence, a log-likelihood of an impossible word).
+    allow_nan: NaN in the result is documented data, not a failure (e.g. ``missing.ampute``
+    marks the entries it deletes as NaN); ``check`` must then say where NaN is correct.
     xfail: "argument-attack" (a bad dtype) or "argument-magnitudes" (the property) -> reason,
     for known failures, run as xfail(strict=True) so that a fix is noticed."""
 
@@ -27,4 +29,5 @@ class Example:
     mutate: dict[str, str]
     check: Callable[[Any, dict], None] | None = None
     allow_inf: bool = False
+    allow_nan: bool = False
     xfail: dict[str, str] = field(default_factory=dict)
