@@ -517,7 +517,6 @@ for _info in pkgutil.iter_modules([str(__import__("pathlib").Path(__file__).pare
 # hmm_reference.
 AWAITING_EXAMPLES = {
     "checks",           # emlib.checks: the lecture claims' reference checks (lec06/claims)
-    "convergence",      # EM's rate, SQUAREM (lec06)
     "hmm_reference",    # brute-force HMM references (lec07)
     "plotting.hmm",     # (lec07)
     "plotting.missing",  # (lec06)
