@@ -519,7 +519,6 @@ AWAITING_EXAMPLES = {
     "checks",           # emlib.checks: the lecture claims' reference checks (lec06/claims)
     "hmm_reference",    # brute-force HMM references (lec07)
     "plotting.hmm",     # (lec07)
-    "plotting.missing",  # (lec06)
 }
 
 
