@@ -18,6 +18,7 @@ __all__ = [
     "check_real_dtype",
     "as_log_array",
     "check_bool",
+    "check_text",
     "check_callable",
     "check_data_matrix",
     "check_distribution",
@@ -210,6 +211,17 @@ def check_bool(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return bool(value)
+
+
+def check_text(value, name: str, *, allow_none: bool = True) -> str | None:
+    """``value`` if it is a str (or None when ``allow_none``), else a TypeError naming ``name``:
+    an axis label or a title, which matplotlib would otherwise draw from any object's repr."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string{' or None' if allow_none else ''}, got "
+                        f"{value!r:.40} ({type(value).__name__})")
+    return value
 
 
 def check_instance(value, cls: type, name: str, hint: str = ""):

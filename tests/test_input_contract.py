@@ -518,7 +518,6 @@ for _info in pkgutil.iter_modules([str(__import__("pathlib").Path(__file__).pare
 AWAITING_EXAMPLES = {
     "checks",           # emlib.checks: the lecture claims' reference checks (lec06/claims)
     "hmm_reference",    # brute-force HMM references (lec07)
-    "plotting.hmm",     # (lec07)
 }
 
 
