@@ -17,6 +17,7 @@ __all__ = [
     "as_float_array",
     "check_real_dtype",
     "as_log_array",
+    "as_real_array",
     "check_bool",
     "check_text",
     "check_callable",
@@ -125,6 +126,28 @@ def as_log_array(value, name: str, *, ndim: int | None = None, min_size: int = 1
     array = np.asarray(value, dtype=np.float64)  # as_float_array above has checked the dtype
     # Re-raises the shape, size, NaN or +inf error (the masked array keeps those entries).
     as_float_array(np.where(array == -np.inf, 0.0, array), name, ndim=ndim, min_size=min_size)
+    return array
+
+
+def as_real_array(value, name: str, *, ndim: int | None = None) -> np.ndarray:
+    """``value`` as a float64 array of real numbers of any value — NaN and ±inf included — or a
+    TypeError naming ``name`` (booleans, complex numbers, strings, dates, objects, masked
+    arrays, None). For the answers a check function judges (``emlib.checks``,
+    ``emlib.hmm_reference.check_*``): a NaN there is the mistake to diagnose, not bad input."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be numbers, got {type(value).__name__}")
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array; pass {name}.filled(value) instead")
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as exc:       # e.g. ragged nested lists
+        raise TypeError(f"{name} must be an array of numbers ({exc})") from None
+    if raw.dtype.kind == "O" and raw.size and all(_is_real_number(v) for v in raw.flat):
+        raw = _python_numbers_as_float(raw, name)
+    check_real_dtype(raw, name)
+    array = raw.astype(np.float64)
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, but has shape {array.shape}")
     return array
 
 

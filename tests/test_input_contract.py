@@ -517,7 +517,6 @@ for _info in pkgutil.iter_modules([str(__import__("pathlib").Path(__file__).pare
 # hmm_reference.
 AWAITING_EXAMPLES = {
     "checks",           # emlib.checks: the lecture claims' reference checks (lec06/claims)
-    "hmm_reference",    # brute-force HMM references (lec07)
 }
 
 
@@ -666,6 +665,10 @@ def _call(key: str, name: str, value):
                 f"{key}({name}={value!r:.80}) raised {type(exc).__name__} without naming "
                 f"{name!r}: {exc}")
             return
+        except AssertionError:
+            if example.asserts:            # a check that found the disagreement: its answer
+                return
+            raise
     _assert_finite(result, example.allow_inf, allow_nan=example.allow_nan)
     if example.check is not None:
         example.check(result, kwargs)
