@@ -17,7 +17,9 @@ __all__ = [
     "as_float_array",
     "check_real_dtype",
     "as_log_array",
+    "as_real_array",
     "check_bool",
+    "check_text",
     "check_callable",
     "check_data_matrix",
     "check_distribution",
@@ -127,6 +129,28 @@ def as_log_array(value, name: str, *, ndim: int | None = None, min_size: int = 1
     return array
 
 
+def as_real_array(value, name: str, *, ndim: int | None = None) -> np.ndarray:
+    """``value`` as a float64 array of real numbers of any value — NaN and ±inf included — or a
+    TypeError naming ``name`` (booleans, complex numbers, strings, dates, objects, masked
+    arrays, None). For the answers a check function judges (``emlib.checks``,
+    ``emlib.hmm_reference.check_*``): a NaN there is the mistake to diagnose, not bad input."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be numbers, got {type(value).__name__}")
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array; pass {name}.filled(value) instead")
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as exc:       # e.g. ragged nested lists
+        raise TypeError(f"{name} must be an array of numbers ({exc})") from None
+    if raw.dtype.kind == "O" and raw.size and all(_is_real_number(v) for v in raw.flat):
+        raw = _python_numbers_as_float(raw, name)
+    check_real_dtype(raw, name)
+    array = raw.astype(np.float64)
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, but has shape {array.shape}")
+    return array
+
+
 def check_int(value, name: str, *, minimum: int | None = None, maximum: int | None = None,
               maximum_reason: str = "") -> int:
     """Return ``value`` as an int within [minimum, maximum], or raise an error naming ``name``."""
@@ -210,6 +234,17 @@ def check_bool(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return bool(value)
+
+
+def check_text(value, name: str, *, allow_none: bool = True) -> str | None:
+    """``value`` if it is a str (or None when ``allow_none``), else a TypeError naming ``name``:
+    an axis label or a title, which matplotlib would otherwise draw from any object's repr."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string{' or None' if allow_none else ''}, got "
+                        f"{value!r:.40} ({type(value).__name__})")
+    return value
 
 
 def check_instance(value, cls: type, name: str, hint: str = ""):
@@ -357,8 +392,8 @@ def check_data_with_missing(X, name: str = "X") -> np.ndarray:
 
     Anything but real numbers is a TypeError (``check_real_dtype``; a masked array too: mark
     missing entries as NaN instead); ±inf is a ValueError (it is a value, not a missing one); a
-    column with no observed entry is a ValueError (nothing can be learnt about it). Returns a new
-    float64 array.
+    column with no observed entry is a ValueError (nothing can be learnt about it), and so are
+    observed entries whose squares overflow (``check_squares_fit``). Returns a new float64 array.
     """
     if isinstance(X, (str, bytes)) or X is None:
         raise TypeError(f"{name} must be an array of numbers (NaN for missing), got "
@@ -386,6 +421,7 @@ def check_data_with_missing(X, name: str = "X") -> np.ndarray:
     if np.any(unobserved):
         raise ValueError(f"column {int(np.argmax(unobserved))} of {name} has no observed value; "
                          "drop it, nothing can be estimated about it")
+    check_squares_fit(X, name)        # the second moments Σ x̂_n x̂_nᵀ of the observed entries
     return X
 
 
@@ -408,6 +444,11 @@ def check_covariance(covariance, name: str = "covariance", n_features: int | Non
         raise ValueError(f"{name} is not positive definite") from None
     if np.min(np.diag(chol) ** 2 / np.diag(covariance)) <= 10 * d * np.finfo(float).eps:
         raise ValueError(f"{name} is singular to working precision")
+    tiny = np.finfo(np.float64).tiny
+    if np.min(np.diag(chol)) ** 2 < tiny:      # e.g. a subnormal variance: (x − μ)ᵀΣ⁻¹(x − μ) = inf
+        raise ValueError(f"{name} has a variance (Cholesky pivot²) of "
+                         f"{np.min(np.diag(chol)) ** 2:.3g}, below the smallest normal float "
+                         f"({tiny:.3g}): its precision overflows float64; rescale the data")
     return 0.5 * (covariance + covariance.T)
 
 
@@ -482,11 +523,13 @@ def check_squares_fit(X: np.ndarray, name: str = "X", *, centre=None,
     quadratic features x_i x_j all square the data; an entry beyond √(max float / (16 N D))
     (about 6e152 for 32 entries) overflows them to inf, and then to NaN, several calls deep. With
     ``centre``, an X that is fine by itself but far from the centre is ``centre_name``'s fault.
+    NaN entries (missing values, ``check_data_with_missing``) are skipped.
     """
     limit = np.sqrt(np.finfo(np.float64).max / (16.0 * max(X.size, 1)))
-    biggest = float(np.abs(X).max()) if X.size else 0.0
+    magnitude = np.where(np.isnan(X), 0.0, np.abs(X))      # NaN: a missing entry, no square
+    biggest = float(magnitude.max()) if X.size else 0.0
     if biggest > limit:
-        where = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(X)), X.shape))
+        where = tuple(int(i) for i in np.unravel_index(np.argmax(magnitude), X.shape))
         raise ValueError(f"{name} is too large for float64: {name}{list(where)} = {X[where]:.3g}, "
                          f"but the squares of its {X.size} entries and their sums only fit if "
                          f"every |entry| is at most {limit:.3g}; rescale the data "
@@ -494,7 +537,7 @@ def check_squares_fit(X: np.ndarray, name: str = "X", *, centre=None,
     if centre is None:
         return
     with np.errstate(over="ignore", invalid="ignore"):
-        spread = float(np.abs(X - centre).max()) if X.size else 0.0
+        spread = float(np.nanmax(np.abs(X - centre))) if X.size else 0.0
     if not spread <= limit:
         raise ValueError(f"{centre_name} is too far from {name}: the largest |{name} − "
                          f"{centre_name}| is {spread:.3g}, but its squares and their sums only "

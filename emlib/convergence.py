@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
 
-from ._validation import as_float_array, check_real
+from ._validation import as_float_array, check_int, check_real
 from .em import EMResult, check_em_arguments, run
 
 __all__ = ["em_map", "em_map_jacobian", "error_ratios", "observed_rate", "SquaremModel",
@@ -53,9 +53,22 @@ def _check_model(model, *, vectorized: bool = True):
     return model
 
 
+def _check_params(model, params, name: str = "params"):
+    """``params`` unchanged if the (vectorized) model can read it as its parameters — a wrong
+    type is a TypeError naming ``name``, not an AttributeError from inside the model's E-step."""
+    if hasattr(model, "params_to_vector"):
+        try:
+            model.params_to_vector(params)
+        except (AttributeError, TypeError, IndexError, KeyError) as exc:
+            raise TypeError(f"{name} must be the parameters of {type(model).__name__}, got "
+                            f"{type(params).__name__} ({type(exc).__name__}: {exc})") from None
+    return params
+
+
 def em_map(model, params):
     """M(θ): the model's M-step applied to its E-step's statistics at θ = params."""
     _check_model(model, vectorized=False)
+    _check_params(model, params)
     statistics, _ = model.e_step(params)
     return model.m_step(statistics, params)
 
@@ -69,28 +82,55 @@ def em_map_jacobian(model, params, *, step: float = 1e-5) -> np.ndarray:
     h > 0 is absolute, in the vector's units (the default suits standardised data).
     """
     _check_model(model)
+    _check_params(model, params)
     step = check_real(step, "step", minimum=0.0, inclusive=False)
     centre = np.asarray(model.params_to_vector(params), dtype=float)
+    if np.any(centre + step == centre) or np.any(centre - step == centre):
+        j = int(np.argmax((centre + step == centre) | (centre - step == centre)))
+        raise ValueError(f"step = {step:g} is below the rounding of the parameter vector "
+                         f"(entry {j} is {centre[j]:.3g}): θ ± h e_j would equal θ and the "
+                         "difference quotient 0; use a larger step")
     jacobian = np.empty((centre.size, centre.size))
     for j in range(centre.size):
         shift = np.zeros(centre.size)
         shift[j] = step
-        forward = model.params_to_vector(em_map(model, model.params_from_vector(centre + shift)))
-        backward = model.params_to_vector(em_map(model, model.params_from_vector(centre - shift)))
-        jacobian[:, j] = (np.asarray(forward) - np.asarray(backward)) / (2.0 * step)
+        try:
+            with np.errstate(over="raise", invalid="raise"):
+                forward = model.params_to_vector(
+                    em_map(model, model.params_from_vector(centre + shift)))
+                backward = model.params_to_vector(
+                    em_map(model, model.params_from_vector(centre - shift)))
+                jacobian[:, j] = (np.asarray(forward) - np.asarray(backward)) / (2.0 * step)
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+            raise ValueError(f"step = {step:g} moves θ out of the model's parameter space along "
+                             f"entry {j} of its vector ({exc}); use a smaller step") from None
     return jacobian
 
 
-def error_ratios(iterates, fixed_point) -> np.ndarray:
-    """(T,) ‖θ^(t+1) − θ̂‖ / ‖θ^(t) − θ̂‖ for iterates (T + 1, P) and the fixed point θ̂ (P,),
-    both as parameter vectors. Infinite where an error is already 0."""
+def _errors(iterates, fixed_point) -> np.ndarray:
+    """(T + 1,) ‖θ^(t) − θ̂‖ of checked iterates, computed scaled so that no square overflows."""
     iterates = as_float_array(iterates, "iterates", ndim=2, min_size=2)
     fixed_point = as_float_array(fixed_point, "fixed_point", ndim=1)
     if iterates.shape[1] != fixed_point.size or iterates.shape[0] < 2:
         raise ValueError(f"iterates has shape {iterates.shape} but must be (T + 1, "
                          f"{fixed_point.size}) with T >= 1, one row per iterate")
-    errors = np.linalg.norm(iterates - fixed_point, axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
+        differences = iterates - fixed_point
+    if not np.all(np.isfinite(differences)):
+        raise ValueError("iterates are too far from fixed_point: their differences overflow "
+                         "float64")
+    # Each row scaled by its own largest entry: no square overflows, and none that matters
+    # underflows (a global scale would flush the small rows' squares to subnormals).
+    scale = np.abs(differences).max(axis=1)
+    safe = np.where(scale > 0, scale, 1.0)
+    return scale * np.linalg.norm(differences / safe[:, None], axis=1)
+
+
+def error_ratios(iterates, fixed_point) -> np.ndarray:
+    """(T,) ‖θ^(t+1) − θ̂‖ / ‖θ^(t) − θ̂‖ for iterates (T + 1, P) and the fixed point θ̂ (P,),
+    both as parameter vectors. Infinite where an error is already 0."""
+    errors = _errors(iterates, fixed_point)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):   # 1e300 / 1e-300: inf
         return np.where(errors[:-1] > 0, errors[1:] / np.where(errors[:-1] > 0, errors[:-1], 1),
                         np.inf)
 
@@ -100,16 +140,18 @@ def observed_rate(iterates, fixed_point, *, floor: float = 1e-9, ceiling: float 
     """EM's linear rate from its iterates: the median of the error ratios over the iterations
     whose error ‖θ^(t) − θ̂‖ lies between ``floor`` and ``ceiling`` (past the start-up, before
     rounding error dominates). ValueError when fewer than 3 iterations fall in that window."""
-    iterates = as_float_array(iterates, "iterates", ndim=2, min_size=2)
-    fixed_point = as_float_array(fixed_point, "fixed_point", ndim=1)
     floor = check_real(floor, "floor", minimum=0.0, inclusive=False)
-    ceiling = check_real(ceiling, "ceiling", minimum=floor, inclusive=False)
+    ceiling = check_real(ceiling, "ceiling", minimum=0.0, inclusive=False)
+    if ceiling <= floor:
+        raise ValueError(f"ceiling ({ceiling:g}) must exceed floor ({floor:g}): they bound the "
+                         "window of errors the rate is measured in")
     ratios = error_ratios(iterates, fixed_point)
-    errors = np.linalg.norm(iterates - fixed_point, axis=1)[:-1]
+    errors = _errors(iterates, fixed_point)[:-1]
     window = (errors > floor) & (errors < ceiling)
     if window.sum() < 3:
-        raise ValueError(f"only {int(window.sum())} iterations have an error between floor "
-                         f"({floor:g}) and ceiling ({ceiling:g}); run EM longer or widen them")
+        raise ValueError(f"only {int(window.sum())} of the iterates have an error "
+                         f"‖iterates[t] − fixed_point‖ between floor ({floor:g}) and ceiling "
+                         f"({ceiling:g}); run EM longer or widen them")
     return float(np.median(ratios[window]))
 
 
@@ -126,6 +168,7 @@ class SquaremModel:
 
     def __init__(self, model, max_backtracks: int = 10):
         self.model = _check_model(model)
+        max_backtracks = check_int(max_backtracks, "max_backtracks", minimum=0)
         self.objective_name = model.objective_name
         self.n_items = model.n_items
         self.max_backtracks = max_backtracks
@@ -216,6 +259,7 @@ def squarem(model, params, *, max_iter: int = 300, tol: float = 1e-8, callback=N
     SquaremResult (params, objectives, n_iter, converged, statistics, n_em_steps, n_backtracks).
     """
     _check_model(model)
+    _check_params(model, params)
     max_iter, tol = check_em_arguments(max_iter, tol, callback)
     accelerated = SquaremModel(model)
     result = run(accelerated, params, max_iter=max_iter, tol=tol, callback=callback)

@@ -29,8 +29,9 @@ import numpy as np
 from scipy.special import logsumexp
 
 from . import gmm, hmm
-from ._validation import (as_float_array, check_data_matrix, check_int, check_lengths,
-                          check_n_features, check_symbols)
+from ._validation import (as_float_array, as_real_array, check_bool, check_data_matrix,
+                          check_distribution, check_instance, check_int, check_lengths,
+                          check_n_features, check_real, check_symbols)
 
 __all__ = [
     "PathEnumeration",
@@ -47,6 +48,7 @@ __all__ = [
 ]
 
 _MAX_PATHS = 2_000_000
+_MAX_ITER = 100_000
 
 
 def _log(values):
@@ -64,10 +66,23 @@ def _log_emissions(X, params):
                             for m, c in zip(params.means, params.covariances)])
 
 
-def _check(X, params):
+def _check_hmm(params, name: str = "params"):
     if not isinstance(params, (hmm.CategoricalHMMParams, hmm.GaussianHMMParams)):
-        raise TypeError(f"params must be a CategoricalHMMParams or a GaussianHMMParams, got "
+        raise TypeError(f"{name} must be a CategoricalHMMParams or a GaussianHMMParams, got "
                         f"{type(params).__name__}")
+    return params
+
+
+def _answer(value, name: str) -> float:
+    """A scalar answer to judge (NaN and ±inf allowed: diagnosing them is the check's job)."""
+    value = as_real_array(value, name)
+    if value.ndim != 0 and value.size != 1:
+        raise ValueError(f"{name} must be one number, got shape {value.shape}")
+    return float(value.reshape(()))
+
+
+def _check(X, params, name: str = "params"):
+    _check_hmm(params, name)
     if isinstance(params, hmm.CategoricalHMMParams):
         return check_symbols(X, "X", params.n_symbols), params
     return check_n_features(check_data_matrix(X), params.n_features), params
@@ -152,8 +167,10 @@ def hmmlearn_fit(X, start, n_iter: int, *, lengths=None):
 
     from hmmlearn import hmm as hmmlearn_hmm
 
-    X, start = _check(X, start)
-    n_iter = check_int(n_iter, "n_iter", minimum=1)
+    X, start = _check(X, start, "start")
+    # tol = −inf runs every iteration: an absurd n_iter would never return.
+    n_iter = check_int(n_iter, "n_iter", minimum=1, maximum=_MAX_ITER,
+                       maximum_reason=" (every iteration runs, there is no early stop)")
     lengths = check_lengths(lengths, X.shape[0])
     common = dict(init_params="", n_iter=n_iter, tol=-np.inf, implementation="scaling")
     if isinstance(start, hmm.CategoricalHMMParams):
@@ -184,6 +201,12 @@ def match_states(params, reference) -> np.ndarray:
             return np.argsort(p.means[:, 0], kind="stable")
         return np.lexsort(p.emissions.T[::-1])
 
+    _check_hmm(params)
+    _check_hmm(reference, "reference")
+    if type(params) is not type(reference) or params.n_states != reference.n_states:
+        raise ValueError(f"params ({type(params).__name__}, {params.n_states} states) and "
+                         f"reference ({type(reference).__name__}, {reference.n_states} states) "
+                         "must be the same kind of model with the same number of states")
     order, reference_order = key(params), key(reference)
     permutation = np.empty_like(order)
     permutation[reference_order] = order
@@ -218,24 +241,29 @@ def check_posteriors(X, params, *, log_likelihood=None, resp=None, xi=None,
     answer has — each γ_t and each ξ_t sums to 1, Σ_k ξ_t(j, k) = γ_t(j) and
     Σ_j ξ_t(j, k) = γ_{t+1}(k) — so that the message names the mistake. Returns the enumeration.
     """
-    atol = float(atol)
+    atol = check_real(atol, "atol", minimum=0.0)
+    if atol >= 1.0:
+        raise ValueError(f"atol must be below 1 (γ and ξ are probabilities), got {atol:g}")
+    if log_likelihood is not None:
+        log_likelihood = _answer(log_likelihood, "log_likelihood")
+    resp = None if resp is None else as_real_array(resp, "resp")
+    xi = None if xi is None else as_real_array(xi, "xi")
     truth = enumerate_paths(X, params)
     if log_likelihood is not None:
         _close(log_likelihood, truth.log_likelihood, "log p(X)",
                atol * max(1.0, abs(truth.log_likelihood)))
     if resp is not None:
-        resp = np.asarray(resp, dtype=float)
         if resp.shape == truth.resp.shape and not np.allclose(resp.sum(axis=1), 1.0, atol=atol):
             raise AssertionError(f"each γ_t must sum to 1 over the states, but the sums are "
-                                 f"{np.round(resp.sum(axis=1), 6)}")
+                                 f"{np.array2string(resp.sum(axis=1), precision=6)}")
         _close(resp, truth.resp, "γ (resp)", atol)
     if xi is not None:
-        xi = np.asarray(xi, dtype=float)
         if xi.shape == truth.xi.shape:
             totals = xi.sum(axis=(1, 2))
             if not np.allclose(totals, 1.0, atol=atol):
                 raise AssertionError(f"each ξ_t must sum to 1 over (j, k) — is it normalised by "
-                                     f"p(X)? The sums are {np.round(totals, 6)}")
+                                     f"p(X)? The sums are "
+                                     f"{np.array2string(totals, precision=6)}")
             if not np.allclose(xi.sum(axis=2), truth.resp[:-1], atol=atol):
                 raise AssertionError("Σ_k ξ_t(j, k) must equal γ_t(j): the rows of ξ_t belong to "
                                      "z_t and the columns to z_{t+1} (summed over the wrong axis, "
@@ -250,8 +278,10 @@ def check_posteriors(X, params, *, log_likelihood=None, resp=None, xi=None,
 def check_viterbi(X, params, path, log_joint=None) -> PathEnumeration:
     """AssertionError unless ``path`` (T,) is the most probable path of one short sequence (by
     enumeration) and ``log_joint``, if given, is its log p(X, Z*) to 1e-12 (relative)."""
-    truth = enumerate_paths(X, params)
+    as_real_array(path, "path")            # numbers only; kept as given (the message shows it)
     path = np.asarray(path)
+    log_joint = None if log_joint is None else _answer(log_joint, "log_joint")
+    truth = enumerate_paths(X, params)
     if path.shape != truth.best_path.shape or not np.array_equal(path, truth.best_path):
         index = (np.flatnonzero((truth.paths == path).all(axis=1))
                  if path.shape == truth.best_path.shape else [])
@@ -272,8 +302,9 @@ def check_log_likelihood(X, params, value, *, lengths=None, rtol: float = 1e-12)
     ``lengths``), compared with ``log_space_log_likelihood`` to ``rtol``. Catches an unscaled
     forward pass, whose product of T probabilities underflows to 0 (log p = −inf) on a long
     sequence, and sequences run together as one. Returns the reference value."""
+    value = _answer(value, "value")
+    rtol = check_real(rtol, "rtol", minimum=0.0)
     reference = log_space_log_likelihood(X, params, lengths=lengths)
-    value = float(value)
     if not np.isfinite(value):
         raise AssertionError(f"log p(X) = {value}, but the log-space forward pass gives "
                              f"{reference:.6f}: the unscaled messages underflowed to 0 — scale "
@@ -287,6 +318,10 @@ def check_log_likelihood(X, params, value, *, lengths=None, rtol: float = 1e-12)
 def check_same_params(params, reference, *, atol: float = 1e-8, permute: bool = False) -> None:
     """AssertionError unless the two parameter sets agree entry by entry to ``atol`` (after
     relabelling the states with ``match_states`` when ``permute``)."""
+    _check_hmm(params)
+    _check_hmm(reference, "reference")
+    atol = check_real(atol, "atol", minimum=0.0)
+    permute = check_bool(permute, "permute")
     if type(params) is not type(reference) or params.n_states != reference.n_states:
         raise AssertionError(f"different models: {type(params).__name__} with "
                              f"{params.n_states} states against {type(reference).__name__} "
@@ -307,8 +342,11 @@ def check_same_params(params, reference, *, atol: float = 1e-8, permute: bool = 
 def check_transition_frequencies(states, transitions, *, lengths=None) -> np.ndarray:
     """AssertionError unless the observed j → k frequencies of sampled ``states`` are within 5
     standard errors of ``transitions`` (rows with at least 30 visits). Returns the counts."""
-    states = np.asarray(states)
     transitions = as_float_array(transitions, "transitions", ndim=2)
+    if transitions.shape[0] != transitions.shape[1]:
+        raise ValueError(f"transitions must be square (K, K), got shape {transitions.shape}")
+    check_distribution(transitions, "transitions", atol=1e-6)
+    states = check_symbols(states, "states", transitions.shape[0])
     lengths = check_lengths(lengths, states.shape[0])
     last = np.cumsum(lengths) - 1
     keep = np.ones(states.shape[0] - 1, dtype=bool)
@@ -330,6 +368,8 @@ def check_mixture_as_hmm(X, mixture, hmm_params) -> float:
     """AssertionError unless the HMM ``hmm_params`` — meant to be the mixture ``mixture``
     (``emlib.gmm.GaussianMixtureParams``) written as an HMM, every row of A equal to π — gives
     X (one sequence) exactly the mixture's log-likelihood (``emlib.gmm.log_likelihood``)."""
+    check_instance(mixture, gmm.GaussianMixtureParams, "mixture")
+    check_instance(hmm_params, hmm.GaussianHMMParams, "hmm_params")
     expected = gmm.log_likelihood(X, mixture)
     value = hmm.log_likelihood(X, hmm_params)
     if not abs(value - expected) <= 1e-10 * max(1.0, abs(expected)):

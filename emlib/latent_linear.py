@@ -41,6 +41,7 @@ import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
 from ._validation import (as_float_array, check_data_matrix, check_int, check_params,
+                          check_squares_fit,
                           check_random_state)
 from .em import EMResult, SufficientStatistics, check_em_arguments, run
 
@@ -87,6 +88,22 @@ class LatentLinearParams:
         if np.any(noise <= 0):
             d = int(np.argmax(noise <= 0))
             raise ValueError(f"noise_variance must be > 0, but noise_variance[{d}] = {noise[d]}")
+        # Squared and summed by every evaluation: they must fit in float64 (as data must).
+        check_squares_fit(mean[None], "mean")
+        check_squares_fit(loadings, "loadings")
+        check_squares_fit(np.sqrt(noise)[None], "noise_variance")
+        # A noise variance below rounding of its column's variance W_d W_dᵀ + ψ_d makes
+        # WWᵀ + Ψ singular in float64 (the M-step keeps ψ_d >= 1e-12 of W_d W_dᵀ and of S_dd).
+        # Both arguments set that variance, so the message names both.
+        variance = np.sum(loadings**2, axis=1) + noise
+        tiny = noise < 1e-14 * variance
+        if np.any(tiny):
+            d = int(np.argmax(tiny))
+            raise ValueError(f"noise_variance[{d}] = {noise[d]:.3g} is below 1e-14 of that "
+                             f"feature's variance W_d W_dᵀ + ψ_d = {variance[d]:.3g} (row {d} of "
+                             "loadings is too large for it): the model covariance WWᵀ + Ψ is "
+                             "singular in float64; use smaller loadings or a larger "
+                             "noise_variance")
         for array in (mean, loadings, noise):
             array.setflags(write=False)
         object.__setattr__(self, "mean", mean)
@@ -135,6 +152,7 @@ def _check_X(X) -> np.ndarray:
     X = check_data_matrix(X)
     if X.shape[0] < 2:
         raise ValueError(f"X has {X.shape[0]} row; at least two are needed")
+    check_squares_fit(X)          # the second moments Σ y_n ∘ y_n
     constant = X.std(axis=0) <= 1e-12 * np.maximum(1.0, np.abs(X).max(axis=0))
     if np.any(constant):
         raise ValueError(f"column {int(np.argmax(constant))} of X is constant: its noise variance "
@@ -173,10 +191,15 @@ def _m_step(statistics: LatentLinearStatistics, shift, noise: str) -> LatentLine
     second[-1, -1] = statistics.count
     augmented = np.linalg.solve(second, cross.T).T                          # [W, μ_y]
     noise_variance = (statistics.sum_yy - np.sum(augmented * cross, axis=1)) / statistics.count
+    # Rounding can leave a tiny negative value where the model explains a column fully: keep
+    # ψ_d >= 1e-12 of the column's sample variance S_dd and of the new W_d W_dᵀ (which can exceed
+    # S_dd mid-run), so that WWᵀ + Ψ stays positive definite in float64, as LatentLinearParams
+    # requires (ψ_d >= 1e-14 of W_d W_dᵀ + ψ_d).
+    floor = 1e-12 * np.maximum(statistics.sum_yy / statistics.count,
+                               np.sum(augmented[:, :-1] ** 2, axis=1))
     if noise == "isotropic":
-        noise_variance = np.full_like(noise_variance, noise_variance.mean())
-    # Rounding can leave a tiny negative value where the model explains a column fully.
-    noise_variance = np.maximum(noise_variance, 1e-12 * statistics.sum_yy / statistics.count)
+        noise_variance = np.full_like(noise_variance, max(noise_variance.mean(), floor.max()))
+    noise_variance = np.maximum(noise_variance, floor)
     return LatentLinearParams(augmented[:, -1] + shift, augmented[:, :-1], noise_variance)
 
 
@@ -194,6 +217,7 @@ def e_step(X, params: LatentLinearParams) -> tuple[np.ndarray, np.ndarray, float
     """
     X = _check_X(X)
     params = _check_params(params, X.shape[1])
+    check_squares_fit(X, centre=params.mean, centre_name="params.mean")
     covariance, gain = _posterior(params.loadings, params.noise_variance)
     latent_means = (X - params.mean) @ gain.T
     return latent_means, covariance, _log_likelihood(X, params.mean, params.loadings,
@@ -208,8 +232,10 @@ def m_step(X, latent_means, latent_covariance, noise: str = "diagonal") -> Laten
     latent_means = as_float_array(latent_means, "latent_means", ndim=2)
     if latent_means.shape[0] != X.shape[0]:
         raise ValueError(f"latent_means has {latent_means.shape[0]} rows but X has {X.shape[0]}")
+    check_squares_fit(latent_means, "latent_means")
     n_components = latent_means.shape[1]
     latent_covariance = as_float_array(latent_covariance, "latent_covariance", ndim=2)
+    check_squares_fit(latent_covariance, "latent_covariance")
     if latent_covariance.shape != (n_components, n_components):
         raise ValueError(f"latent_covariance has shape {latent_covariance.shape} but must be "
                          f"({n_components}, {n_components}), like E[z_n]'s M = {n_components}")
@@ -225,6 +251,7 @@ def log_likelihood(X, params: LatentLinearParams) -> float:
     """Σ_n log N(x_n | μ, WWᵀ + Ψ): the marginal log-likelihood (z integrated out)."""
     X = _check_X(X)
     params = _check_params(params, X.shape[1])
+    check_squares_fit(X, centre=params.mean, centre_name="params.mean")
     return _log_likelihood(X, params.mean, params.loadings, params.noise_variance)
 
 

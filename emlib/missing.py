@@ -47,8 +47,9 @@ import numpy as np
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from scipy.optimize import minimize
 
-from ._validation import (as_float_array, check_covariance, check_data_with_missing, check_int,
-                          check_params, check_random_state, check_real)
+from ._validation import (as_float_array, check_allocation, check_covariance,
+                          check_data_with_missing, check_int, check_params, check_random_state,
+                          check_real, check_squares_fit)
 from .em import EMResult, SufficientStatistics, check_em_arguments, run
 
 __all__ = [
@@ -91,6 +92,7 @@ class GaussianParams:
 
     def __post_init__(self):
         mean = as_float_array(self.mean, "mean", ndim=1, copy=True)
+        check_squares_fit(mean[None], "mean")     # μμᵀ and the data's second moments about it
         covariance = check_covariance(self.covariance, "covariance", n_features=mean.shape[0])
         for array in (mean, covariance):
             array.setflags(write=False)
@@ -114,6 +116,19 @@ class GaussianStatistics(SufficientStatistics):
     count: float
     sum_x: np.ndarray
     sum_xx: np.ndarray
+
+    def __post_init__(self):
+        count = check_real(self.count, "count", minimum=0.0, inclusive=False)
+        sum_x = as_float_array(self.sum_x, "sum_x", ndim=1, copy=True)
+        sum_xx = as_float_array(self.sum_xx, "sum_xx", ndim=2, copy=True)
+        if sum_xx.shape != (sum_x.size, sum_x.size):
+            raise ValueError(f"sum_xx has shape {sum_xx.shape} but must be ({sum_x.size}, "
+                             f"{sum_x.size}), like sum_x's D = {sum_x.size}")
+        for array in (sum_x, sum_xx):
+            array.setflags(write=False)
+        object.__setattr__(self, "count", count)
+        object.__setattr__(self, "sum_x", sum_x)
+        object.__setattr__(self, "sum_xx", sum_xx)
 
 
 def _check_params(params, n_features: int, name: str = "params") -> GaussianParams:
@@ -184,8 +199,10 @@ def _statistics(patterns, mean, covariance, n_features):
 
 def _m_step(statistics: GaussianStatistics) -> GaussianParams:
     mean = statistics.sum_x / statistics.count
-    covariance = statistics.sum_xx / statistics.count - np.outer(mean, mean)
-    return GaussianParams(mean, 0.5 * (covariance + covariance.T))
+    with np.errstate(over="ignore", invalid="ignore"):    # inf/NaN: GaussianParams refuses it
+        covariance = statistics.sum_xx / statistics.count - np.outer(mean, mean)
+        covariance = 0.5 * (covariance + covariance.T)
+    return GaussianParams(mean, covariance)
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,6 +225,7 @@ def conditional_moments(X, params: GaussianParams) -> tuple[np.ndarray, np.ndarr
     """
     X = check_data_with_missing(X)
     params = _check_params(params, X.shape[1])
+    check_squares_fit(X, centre=params.mean, centre_name="params.mean")
     expected_x = np.empty_like(X)
     covariances = np.zeros((X.shape[0], X.shape[1], X.shape[1]))
     for pattern in _patterns(X):
@@ -223,6 +241,7 @@ def e_step(X, params: GaussianParams) -> tuple[GaussianStatistics, float]:
     observed-data log-likelihood at θ = params. X (N, D) with NaN for missing."""
     X = check_data_with_missing(X)
     params = _check_params(params, X.shape[1])
+    check_squares_fit(X, centre=params.mean, centre_name="params.mean")
     return _statistics(_patterns(X), params.mean, params.covariance, X.shape[1])
 
 
@@ -231,14 +250,8 @@ def m_step(statistics: GaussianStatistics) -> GaussianParams:
     if not isinstance(statistics, GaussianStatistics):
         raise TypeError("statistics must be the GaussianStatistics of e_step, got "
                         f"{type(statistics).__name__}")
-    count = check_real(statistics.count, "statistics.count", minimum=0.0, inclusive=False)
-    sum_x = as_float_array(statistics.sum_x, "statistics.sum_x", ndim=1)
-    sum_xx = as_float_array(statistics.sum_xx, "statistics.sum_xx", ndim=2)
-    if sum_xx.shape != (sum_x.size, sum_x.size):
-        raise ValueError(f"statistics.sum_xx has shape {sum_xx.shape} but must be "
-                         f"({sum_x.size}, {sum_x.size})")
-    try:
-        return _m_step(GaussianStatistics(count, sum_x, sum_xx))
+    try:                                  # the fields were checked when statistics was built
+        return _m_step(statistics)
     except ValueError as error:
         raise ValueError(f"statistics give no valid covariance ({error}); were they summed from "
                          "the E-step, with the conditional covariances?") from None
@@ -249,6 +262,7 @@ def log_likelihood(X, params: GaussianParams) -> float:
     observed contributes 0. X (N, D) with NaN for missing."""
     X = check_data_with_missing(X)
     params = _check_params(params, X.shape[1])
+    check_squares_fit(X, centre=params.mean, centre_name="params.mean")
     return _statistics(_patterns(X), params.mean, params.covariance, X.shape[1])[1]
 
 
@@ -297,6 +311,23 @@ class MissingGaussianModel:
 
     def __init__(self, X):
         self.X = check_data_with_missing(X)
+        # The M-step's Σ = Σ x̂x̂ᵀ/N − μμᵀ loses (μ/σ)²·1e-16 of its digits: a column that
+        # hardly varies about a large mean gives a covariance that is not positive definite.
+        spread = np.nanstd(self.X, axis=0)
+        flat = spread <= 1e-6 * np.nanmax(np.abs(self.X), axis=0)
+        if np.any(flat):
+            d = int(np.argmax(flat))
+            raise ValueError(f"column {d} of X varies too little about its size (standard "
+                             f"deviation {spread[d]:.3g}, largest |entry| "
+                             f"{np.nanmax(np.abs(self.X[:, d])):.3g}): its variance cannot be "
+                             "estimated, EM's moments would lose every digit in float64; "
+                             "subtract the column means first, or drop a constant column")
+        small = spread**2 < 1e-290        # the variances (and conditional ones) near underflow
+        if np.any(small):
+            d = int(np.argmax(small))
+            raise ValueError(f"column {d} of X is too small for float64: its standard deviation "
+                             f"{spread[d]:.3g} gives a variance near the smallest float, whose "
+                             "inverse overflows; rescale the data (emlib.datasets.standardize)")
         self.n_items = float(self.X.shape[0])
         self.n_features = self.X.shape[1]
         self.patterns = _patterns(self.X)
@@ -414,8 +445,9 @@ def direct_maximum_likelihood(X, *, init: GaussianParams | None = None,
     L of Σ = LLᵀ (diagonal in logs, so Σ stays positive definite), with the analytic gradient.
 
     The reference EM is checked against. Parameters: X (N, D) with NaN for missing; init (None:
-    observed means and variances); gtol, BFGS's gradient tolerance on −ℓ/N. Raises RuntimeError
-    if BFGS reports failure with a gradient far from zero.
+    observed means and variances); gtol, BFGS's gradient tolerance on −ℓ/N (a ValueError naming
+    it when BFGS stops at rounding precision short of it). Raises RuntimeError if BFGS reports
+    another failure with a gradient far from zero.
     """
     model = MissingGaussianModel(X)
     params = model.start() if init is None else _check_params(init, model.n_features, "init")
@@ -431,6 +463,11 @@ def direct_maximum_likelihood(X, *, init: GaussianParams | None = None,
                         jac=True, method="BFGS", options={"gtol": gtol, "maxiter": 10_000})
     gradient = _negative_log_likelihood_and_gradient(solution.x, *args)[1]
     if not solution.success and np.max(np.abs(gradient)) > 1e3 * gtol:
+        if solution.status == 2:          # precision loss: float64 resolves no smaller gradient
+            raise ValueError(f"gtol = {gtol:g} is below what float64 resolves here: BFGS stopped "
+                             f"at rounding precision with max |gradient| = "
+                             f"{np.max(np.abs(gradient)):.2g} (of −ℓ/N, standardised units); use "
+                             "a larger gtol (the default is 1e-10)")
         raise RuntimeError(f"BFGS did not converge: {solution.message}")
     found = _from_vector(solution.x, model.n_features)
     return GaussianParams(found.mean * scale + shift, found.covariance * np.outer(scale, scale))
@@ -449,9 +486,10 @@ def complete_case_estimate(X) -> GaussianParams:
     try:
         return GaussianParams(complete.mean(axis=0), np.cov(complete.T, bias=True).reshape(
             X.shape[1], X.shape[1]))
-    except ValueError:
-        raise ValueError(f"the {complete.shape[0]} complete rows of X give a singular covariance"
-                         " (too few of them for the D features)") from None
+    except ValueError as error:
+        raise ValueError(f"the {complete.shape[0]} complete rows of X give a singular or unusable "
+                         f"covariance ({error}; too few rows for the D features, or data too small for "
+                         "float64?)") from None
 
 
 def mean_imputation_estimate(X) -> GaussianParams:
@@ -459,8 +497,12 @@ def mean_imputation_estimate(X) -> GaussianParams:
     mean: the mean is each column's observed mean, the variances shrink."""
     X = check_data_with_missing(X)
     filled = np.where(np.isnan(X), np.nanmean(X, axis=0), X)
-    return GaussianParams(filled.mean(axis=0),
-                          np.cov(filled.T, bias=True).reshape(X.shape[1], X.shape[1]))
+    try:
+        return GaussianParams(filled.mean(axis=0),
+                              np.cov(filled.T, bias=True).reshape(X.shape[1], X.shape[1]))
+    except ValueError as error:
+        raise ValueError(f"the mean-imputed X gives no valid covariance ({error}; a column "
+                         "with one observed value, or data too small for float64?)") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -471,6 +513,8 @@ def sample(params: GaussianParams, n_samples: int, random_state=None) -> np.ndar
     if not isinstance(params, GaussianParams):
         raise TypeError(f"params must be a GaussianParams, got {type(params).__name__}")
     n_samples = check_int(n_samples, "n_samples", minimum=1)
+    check_allocation(2.0 * n_samples * params.n_features, "n_samples",
+                     f"({n_samples}, {params.n_features}) draws")
     rng = check_random_state(random_state)
     chol = np.linalg.cholesky(params.covariance)
     return params.mean + rng.standard_normal((n_samples, params.n_features)) @ chol.T
@@ -492,6 +536,7 @@ def ampute(X, fraction: float, mechanism: str = "MCAR", *, column: int = 0, driv
     driver distinct column indices; strength >= 0; random_state None, int or Generator.
     """
     X = as_float_array(X, "X", ndim=2, copy=True)
+    check_squares_fit(X)                  # the driver's standard deviation squares it
     fraction = check_real(fraction, "fraction", minimum=0.0)
     if fraction >= 1.0:
         raise ValueError(f"fraction must be below 1 (some values must stay observed), got "
@@ -512,8 +557,15 @@ def ampute(X, fraction: float, mechanism: str = "MCAR", *, column: int = 0, driv
     else:
         values = X[:, driver if mechanism == "MAR" else column]
         spread = values.std()
-        score = strength * (values - values.mean()) / (spread if spread > 0 else 1.0)
-    weights = np.exp(score - score.max())
+        with np.errstate(over="ignore"):     # a huge strength: inf, caught below
+            score = strength * ((values - values.mean()) / (spread if spread > 0 else 1.0))
+    with np.errstate(over="ignore", invalid="ignore"):   # strength · z past float64: inf − inf
+        weights = np.exp(score - score.max())
+    if np.count_nonzero(weights > 0) < n_missing:         # NaN > 0 is False
+        raise ValueError(f"strength = {strength:g} is too large: the selection probabilities "
+                         f"exp(strength · z) underflow to 0 for all but "
+                         f"{np.count_nonzero(weights > 0)} rows, fewer than the {n_missing} to "
+                         "delete; use a smaller strength")
     rows = rng.choice(n_samples, size=n_missing, replace=False, p=weights / weights.sum())
     X[rows, column] = np.nan
     return X
@@ -578,7 +630,9 @@ def mechanism_estimates(params: GaussianParams, mechanism: str = "MAR", fraction
         raise ValueError(f"params must be bivariate (column 0 loses values, column 1 drives MAR)"
                          f", but has {params.n_features} features")
     n_samples = check_int(n_samples, "n_samples", minimum=10)
+    check_allocation(4.0 * n_samples, "n_samples", f"samples of {n_samples} rows")
     n_repeats = check_int(n_repeats, "n_repeats", minimum=2)
+    check_allocation(12.0 * n_repeats, "n_repeats", f"the estimates of {n_repeats} repeats")
     rng = check_random_state(random_state)
     draws = np.empty((n_repeats, 4, 3))
     for r in range(n_repeats):

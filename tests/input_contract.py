@@ -20,6 +20,11 @@ class Example:
     """args: returns fresh valid keyword arguments. mutate: argument -> kind (see KINDS).
     check: (result, kwargs) -> None, asserts what a correct result satisfies. allow_inf: ±inf is
     a documented, correct answer (e.g. a KL divergence, a log-likelihood of an impossible word).
+    allow_nan: NaN in the result is documented data, not a failure (e.g. ``missing.ampute``
+    marks the entries it deletes as NaN); ``check`` must then say where NaN is correct.
+    asserts: the function is a check (``emlib.checks``, ``emlib.hmm_reference.check_*``) whose
+    answer to a disagreement is an AssertionError: the property accepts one for an extreme
+    value (a bad dtype must still be a TypeError/ValueError naming the argument).
     xfail: "argument-attack" (a bad dtype) or "argument-magnitudes" (the property) -> reason,
     for known failures, run as xfail(strict=True) so that a fix is noticed."""
 
@@ -27,4 +32,6 @@ class Example:
     mutate: dict[str, str]
     check: Callable[[Any, dict], None] | None = None
     allow_inf: bool = False
+    allow_nan: bool = False
+    asserts: bool = False
     xfail: dict[str, str] = field(default_factory=dict)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .._validation import as_float_array, check_distribution, check_int
+from .._validation import (as_float_array, check_distribution, check_int, check_real,
+                           check_text)
 from ..hmm import CategoricalHMMParams, GaussianHMMParams, e_step, viterbi
 from ._common import component_colors, get_ax
 
@@ -38,6 +39,7 @@ def _check_params(params):
 def _check_states(states, n_steps, n_states, name="states"):
     if states is None:
         return None
+    as_float_array(states, name)            # real numbers only: no masks, booleans, text
     states = np.asarray(states)
     if states.shape != (n_steps,) or not np.issubdtype(states.dtype, np.integer):
         raise ValueError(f"{name} must be {n_steps} integer states (one per time step), got "
@@ -52,6 +54,8 @@ def plot_hmm_sequence(X, params, states=None, *, ax=None, colors=None, ylabel="o
     """The sequence x_t against t, each point coloured by its state: ``states`` if given, else
     the Viterbi path under ``params``. One sequence (X as for ``emlib.hmm``). Returns the Axes."""
     params = _check_params(params)
+    ylabel, xlabel = check_text(ylabel, "ylabel"), check_text(xlabel, "xlabel")
+    s = check_real(s, "s", minimum=0.0)
     ax = get_ax(ax)
     path, _ = viterbi(X, params)                            # also checks X against params
     states = path if states is None else _check_states(states, path.shape[0], params.n_states)
@@ -75,9 +79,18 @@ def plot_transitions(transitions, *, ax=None, labels=None, fmt="{:.2f}"):
     if transitions.shape != (n_states, n_states):
         raise ValueError(f"transitions must be square, got shape {transitions.shape}")
     check_distribution(transitions, "transitions", atol=1e-6)
+    if labels is not None and (isinstance(labels, str) or not hasattr(labels, "__iter__")):
+        raise TypeError(f"labels must be a sequence of {n_states} state labels, got "
+                        f"{type(labels).__name__}")
     labels = [str(k) for k in range(n_states)] if labels is None else list(labels)
     if len(labels) != n_states:
         raise ValueError(f"labels has {len(labels)} entries but there are {n_states} states")
+    check_text(fmt, "fmt", allow_none=False)
+    try:
+        fmt.format(0.5)
+    except (ValueError, IndexError, KeyError) as exc:
+        raise ValueError(f"fmt must format one number, as in '{{:.2f}}', got {fmt!r} "
+                         f"({exc})") from None
     ax = get_ax(ax)
     ax.imshow(transitions, vmin=0.0, vmax=1.0, cmap="Blues")
     for j in range(n_states):
@@ -102,6 +115,7 @@ def plot_decoding(X, params, *, true_states=None, axes=None, colors=None, state=
     Returns the two Axes (top, bottom). Behind lecture 07's self-transition slider.
     """
     params = _check_params(params)
+    ylabel = check_text(ylabel, "ylabel")
     resp, _, _ = e_step(X, params)                          # checks X
     path, _ = viterbi(X, params)
     posterior = resp.argmax(axis=1)
