@@ -139,6 +139,8 @@ class GaussianMixtureParams:
             raise ValueError(f"covariances has shape {covariances.shape}; with means of shape "
                              f"{means.shape} it must be ({n_components}, {n_features}, {n_features})")
         check_distribution(weights, "weights")
+        # The rule X obeys: a mean whose square overflows makes every point near it overflow.
+        check_squares_fit(means, "means")
         _check_normal_variances(covariances)
         for array in (weights, means, covariances):
             array.setflags(write=False)

@@ -334,10 +334,7 @@ EXAMPLES: dict[str, Example] = {
         lambda: dict(weights=[0.5, 0.5], means=[[0.0, 0.0], [3.0, 3.0]],
                      covariances=[np.eye(2), 0.25 * np.eye(2)]),
         {"weights": "array", "means": "array", "covariances": "array"},
-        check=_check_params_usable,
-        # Open: a bound |μ_k|/σ_k <= 1e160 in GaussianMixtureParams fixes this but refuses the
-        # means near 1e300 that tests/test_plotting_1d.py plots; needs a rule both accept.
-        xfail={"means-magnitudes": "gmm: means near 1e308 overflow in e_step (open)"}),
+        check=_check_params_usable),
     "gmm.e_step": Example(
         lambda: dict(X=_X(), params=_params()), {"X": "array", "params": "object"},
         check=lambda r, kw: _rows_are_distributions(r[0])),
