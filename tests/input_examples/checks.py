@@ -75,56 +75,55 @@ def _hard():
     return hard_assignment_reference(np.array(COUNTS), np.array(DOC_TOPIC), np.array(TOPIC_WORD))
 
 
+# Time budget (each attacked argument costs 9 dtype cases or 4, and 10 property calls): of
+# several arguments a function reads through the same helper line (as_real_array for the
+# answers, _tolerance for tolerances, check_text for labels, _topic_model, coins' own
+# _check_counts/_check_theta, attacked in the coins rows), only one or two are attacked.
 EXAMPLES = {
     # ---- notebook 06 ---------------------------------------------------------------------------
     "checks.check_close": Example(
         lambda: dict(actual=[1.0, 2.0], expected=[1.0, 2.0 + 1e-9], what="x", rtol=1e-7, atol=0.0),
-        {"actual": "array", "expected": "array", "what": "label", "rtol": "real", "atol": "real"},
+        {"actual": "array", "what": "label", "atol": "real"},
         asserts=True),
     "checks.check_monotone": Example(
         lambda: dict(objectives=[-3.0, -2.0, -1.5], what="F", rtol=1e-12),
-        {"objectives": "log_array", "what": "label", "rtol": "real"}, asserts=True),
+        {"objectives": "log_array", "rtol": "real"}, asserts=True),
     "checks.check_lower": Example(
         lambda: dict(value=-2.0, bound=-1.0, what="wrong", margin=0.1),
-        {"value": "real", "bound": "real", "what": "label", "margin": "real"}, asserts=True),
+        {"value": "real", "margin": "real"}, asserts=True),
     "checks.check_conditional_moments": Example(
         lambda: dict(X=np.array([[1.0, np.nan], [0.5, 0.2]]), mean=np.array([0.0, 0.0]),
                      covariance=np.array([[1.0, 0.5], [0.5, 1.0]]),
                      expected_x=np.array([[1.0, 0.5], [0.5, 0.2]]),
                      conditional_covariances=np.array([[[0.0, 0.0], [0.0, 0.75]], np.zeros((2, 2))]),
                      rtol=1e-10),
-        {"X": "array", "mean": "array", "covariance": "array", "expected_x": "array",
-         "conditional_covariances": "array", "rtol": "real"}, asserts=True),
+        {"X": "array", "covariance": "array", "expected_x": "array"}, asserts=True),
     "checks.check_same_gaussian": Example(
         lambda: dict(mean_a=[0.0, 1.0], covariance_a=[[1.0, 0.2], [0.2, 2.0]], mean_b=[0.0, 1.0],
                      covariance_b=[[1.0, 0.2], [0.2, 2.0]], what="g", rtol=1e-6),
-        {"mean_a": "array", "covariance_a": "array", "mean_b": "array", "covariance_b": "array",
-         "what": "label", "rtol": "real"}, asserts=True),
+        {"mean_a": "array", "covariance_b": "array"}, asserts=True),
     "checks.check_biased": Example(
         lambda: dict(estimates=_estimates(), method="complete cases", quantity="mean",
                      min_sampling_se=1.0, min_mc_se=5.0),
-        {"estimates": "object", "method": "choice", "quantity": "choice",
-         "min_sampling_se": "real", "min_mc_se": "real"}, asserts=True),
+        {"estimates": "object", "method": "choice", "min_mc_se": "real"}, asserts=True),
     "checks.check_unbiased": Example(
         lambda: dict(estimates=_estimates(), method="EM", quantity="mean", max_mc_se=3.0,
                      max_sampling_se=0.2),
-        {"estimates": "object", "method": "choice", "quantity": "choice", "max_mc_se": "real",
-         "max_sampling_se": "real"}, asserts=True),
+        {"estimates": "object", "method": "choice", "max_sampling_se": "real"}, asserts=True),
     "checks.check_latent_posterior": Example(
-        _latent, {"X": "array", "mean": "array", "loadings": "array", "noise_variance": "array",
-                  "latent_means": "array", "latent_covariance": "array", "rtol": "real"},
+        _latent, {"loadings": "array", "noise_variance": "array",
+                  "latent_means": "array"},
         asserts=True),
     "checks.check_eigenvalues_include": Example(
         lambda: dict(jacobian=[[0.5, 0.0], [0.0, 0.2]], expected=[0.5], atol=1e-6),
-        {"jacobian": "array", "expected": "array", "atol": "real"}, asserts=True),
+        {"jacobian": "array", "expected": "array"}, asserts=True),
     "checks.check_rates": Example(
         lambda: dict(observed=[0.2, 0.4, 0.6], largest_eigenvalues=[0.21, 0.41, 0.6], atol=0.02),
-        {"observed": "array", "largest_eigenvalues": "array", "atol": "real"}, asserts=True),
+        {"observed": "array", "atol": "real"}, asserts=True),
     "checks.check_acceleration": Example(
         lambda: dict(plain=_runs()[0], accelerated=_runs()[1], plain_vector=[0.5, 0.25],
                      accelerated_vector=[0.5, 0.25], atol=1e-6, max_cost_ratio=0.5),
-        {"plain": "object", "accelerated": "object", "plain_vector": "array",
-         "accelerated_vector": "array", "atol": "real", "max_cost_ratio": "real"}, asserts=True),
+        {"plain": "object", "accelerated_vector": "array", "max_cost_ratio": "real"}, asserts=True),
     # ---- notebooks 00–05: enumeration over z -------------------------------------------------
     # Time budget: where a check costs a reference evaluation per call (scipy densities, BFGS,
     # finite differences), only the arguments it reads itself are attacked, and of several
@@ -139,13 +138,13 @@ EXAMPLES = {
     "checks.mixture_log_likelihood_reference": Example(lambda: dict(X=X, params=_params()), {}),
     "checks.check_exact_e_step": Example(
         lambda: dict(q=_resp(), X=X, params=_params(), atol=1e-10),
-        {"q": "array", "atol": "real"}, asserts=True),
+        {"q": "array"}, asserts=True),
     "checks.check_elbo_terms": Example(
         lambda: dict(X=X, params=_params(), q=np.full((4, 2), 0.5),
                      log_likelihood=_decomposition_of_half().log_likelihood,
                      elbo=_decomposition_of_half().elbo, kl=_decomposition_of_half().kl,
                      rtol=1e-8, atol=1e-8),
-        {"q": "array", "log_likelihood": "real"}, asserts=True),
+        {"q": "array"}, asserts=True),      # the given terms: _answer, as in check_lower
     "checks.check_m_step_gain": Example(
         lambda: dict(X=X, params_old=_params(), params_new=gmm.m_step(np.array(X), _resp()),
                      q=_resp(), atol=1e-9),
@@ -160,17 +159,16 @@ EXAMPLES = {
         lambda: dict(counts=[[3.0, 1.0]], alpha=1.5), {"counts": "array", "alpha": "real"}),
     "checks.check_dirichlet_map": Example(
         lambda: dict(probs=[[3.5 / 5.0, 1.5 / 5.0]], counts=[[3.0, 1.0]], alpha=1.5, atol=1e-6),
-        {"probs": "array", "atol": "real"}, asserts=True),
+        {"probs": "array"}, asserts=True),
     # ---- hard EM ---------------------------------------------------------------------------------
     "checks.hard_assignment_reference": Example(
         lambda: dict(counts=COUNTS, doc_topic=DOC_TOPIC, topic_word=TOPIC_WORD),
-        {"counts": "counts", "doc_topic": "array", "topic_word": "array"}),
+        {"counts": "counts", "doc_topic": "array"}),
     "checks.check_hard_e_step": Example(
         lambda: dict(doc_topic_counts=_hard()[0], topic_word_counts=_hard()[1],
                      complete=_hard()[2], counts=COUNTS, doc_topic=DOC_TOPIC,
                      topic_word=TOPIC_WORD, atol=1e-9),
-        {"doc_topic_counts": "array", "topic_word_counts": "array", "complete": "real",
-         "atol": "real"}, asserts=True),
+        {"doc_topic_counts": "array", "complete": "real"}, asserts=True),
     # ---- stationarity --------------------------------------------------------------------------
     "checks.numerical_gradient": Example(
         lambda: dict(function=np.sum, x=[1.0, 2.0], h=1e-6),
@@ -184,24 +182,24 @@ EXAMPLES = {
         lambda: dict(X=X, params=_params(), atol=10.0), {}, asserts=True),
     "checks.coins_log_likelihood_reference": Example(
         lambda: dict(heads=HEADS, n_tosses=N_TOSSES, theta=[0.6, 0.5]),
-        {"heads": "counts", "n_tosses": "counts", "theta": "array"}),
+        {"heads": "counts", "theta": "array"}),
     "checks.check_coins_stationary": Example(
         lambda: dict(heads=HEADS, n_tosses=N_TOSSES, theta=[0.66, 0.66], atol=10.0),
-        {"theta": "array", "atol": "real"}, asserts=True),
+        {"theta": "array"}, asserts=True),
     "checks.topic_model_stationarity_residual": Example(
         lambda: dict(counts=COUNTS, doc_topic=DOC_TOPIC, topic_word=TOPIC_WORD),
-        {"counts": "counts", "doc_topic": "array", "topic_word": "array"}),
+        {"counts": "counts"}),
     "checks.check_topic_model_stationary": Example(
         lambda: dict(counts=COUNTS, doc_topic=DOC_TOPIC, topic_word=TOPIC_WORD, atol=10.0),
-        {"atol": "real"}, asserts=True),
+        {}, asserts=True),
     # ---- conjugacy -------------------------------------------------------------------------------
     "checks.grid_posterior": Example(
         lambda: dict(grid=GRID, **_grid_terms()),
-        {"grid": "array", "log_prior": "log_array", "log_likelihood": "log_array"}),
+        {"grid": "array", "log_prior": "log_array"}),
     "checks.check_conjugate_posterior": Example(
         lambda: dict(grid=GRID, tau=3.0, nu=0.0, log_partition=[0.0, 0.0, 0.0], **_grid_terms(),
                      atol=1e-6),
-        {"tau": "real", "nu": "real", "log_partition": "log_array", "atol": "real"},
+        {"tau": "real", "log_partition": "log_array"},
         asserts=True),
 }
 
