@@ -449,7 +449,7 @@ def check_covariance(covariance, name: str = "covariance", n_features: int | Non
         raise ValueError(f"{name} has a variance (Cholesky pivot²) of "
                          f"{np.min(np.diag(chol)) ** 2:.3g}, below the smallest normal float "
                          f"({tiny:.3g}): its precision overflows float64; rescale the data")
-    return 0.5 * (covariance + covariance.T)
+    return 0.5 * covariance + 0.5 * covariance.T       # halves first: no overflow near max float
 
 
 def check_params(params, cls: type, n_features: int, name: str = "params", hint: str = ""):

@@ -513,7 +513,7 @@ for _info in pkgutil.iter_modules([str(__import__("pathlib").Path(__file__).pare
 # emlib.gmm. Next, in order: hmm, latent_linear, missing, convergence, plotting.*, checks,
 # hmm_reference.
 AWAITING_EXAMPLES = {
-    "checks",           # emlib.checks: the lecture claims' reference checks (lec06/claims)
+
 }
 
 
