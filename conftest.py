@@ -39,7 +39,10 @@ os.environ.setdefault("EMCOURSE_FRAMES", "0")
 # long module handed out last finishes alone while the other worker idles. The modules that
 # start kernels or a browser (the website, the grader, the notebooks under nbval)
 # are by far the longest; collecting them first lets the many short unit-test modules fill the
-# gaps at the end (longest-first scheduling). The order inside each module is kept.
+# gaps at the end (longest-first scheduling). The order inside each module is kept. pytest-xdist
+# 3.x would otherwise reorder the modules by their number of tests (its loadscope reorder), which
+# sent the 12-test website module, the longest, out last: pyproject.toml passes
+# --no-loadscope-reorder so that this order is the one the workers get.
 _LONG_FIRST = ("tests/test_site.py", "tests/test_emcourse_", "tests/test_exercises_",
                "notebooks/", "tests/test_lecture_")
 
