@@ -47,8 +47,9 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
 KERNEL_NAME = "emcourse-grading"
-# Seconds an interrupted cell may take to stop before the kernel is ended.
-GRACE = 3.0
+# Seconds an interrupted cell may take to stop before the kernel is ended. A kernel flooding its
+# output on a loaded 2-core machine was seen to need more than 3 s to answer the interrupt.
+GRACE = 6.0
 # Seconds the kernel may take to start (imports of numpy, scipy and the course's packages).
 STARTUP_TIMEOUT = 60.0
 # Seconds to wait for a finished cell's last output after its reply.
