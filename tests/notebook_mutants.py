@@ -110,3 +110,34 @@ class NotebookCells:
     def check(namespace, statement: str) -> None:
         with np.errstate(all="ignore"):
             exec(compile(statement, "check", "exec"), namespace)
+
+    def assert_breaks(self, cell_ids, check_id: str, broken, edits) -> None:
+        """Run ``cell_ids`` with a mutant's ``edits`` (those aimed at ``check_id`` edit the check's
+        statements instead) and assert that each statement of ``check_id`` listed in ``broken``
+        raises AssertionError, after the check's assignments that come before it."""
+        namespace = self.run(cell_ids, [edit for edit in edits if edit[0] != check_id])
+        source = [statement for statement, _ in self.statements(check_id)]
+        for target, old, new in edits:
+            if target == check_id:                      # a mutant of the check itself
+                assert any(old in statement for statement in source), old
+                source = [statement.replace(old, new) for statement in source]
+        assignments = [i for i, (_, assigns) in enumerate(self.statements(check_id)) if assigns]
+        for index in broken:
+            for before in assignments:                  # the names a check statement uses
+                if before < index:
+                    self.check(namespace, source[before])
+            try:
+                self.check(namespace, source[index])
+            except AssertionError:
+                continue
+            raise AssertionError(f"{check_id} statement {index} passed on the mutant: "
+                                 f"{source[index].splitlines()[0]}")
+
+    def uncovered(self, mutants) -> list[tuple]:
+        """(check id, statement index, first line) of every check statement that no mutant in
+        ``mutants`` = [(name, check_id, broken, edits)] shows failing."""
+        covered = {(check_id, index) for _, check_id, broken, _ in mutants for index in broken}
+        return [(check_id, index, statement.splitlines()[0])
+                for check_id in self.checks
+                for index, (statement, assigns) in enumerate(self.statements(check_id))
+                if not assigns and (check_id, index) not in covered]

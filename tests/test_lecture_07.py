@@ -180,28 +180,11 @@ MUTANTS = [
 
 @pytest.mark.parametrize("name, check_id, broken, edits", MUTANTS, ids=[m[0] for m in MUTANTS])
 def test_check_fails_on_a_plausible_wrong_version(name, check_id, broken, edits):
-    cell_ids = NEEDS[check_id]
-    check_edits = [edit for edit in edits if edit[0] == check_id]
-    namespace = run(cell_ids, [edit for edit in edits if edit[0] != check_id])
-    source = [statement for statement, _ in statements(check_id)]
-    for _, old, new in check_edits:                 # a mutant of the check itself
-        assert any(old in statement for statement in source), old
-        source = [statement.replace(old, new) for statement in source]
-    assignments = [index for index, (_, assigns) in enumerate(statements(check_id)) if assigns]
-    for index in broken:
-        for before in assignments:                  # the names a check statement uses
-            if before < index:
-                check(namespace, source[before])
-        with pytest.raises(AssertionError):
-            check(namespace, source[index])
+    NOTEBOOK.assert_breaks(NEEDS[check_id], check_id, broken, edits)
 
 
 def test_every_check_statement_has_a_mutant():
-    covered = {(check_id, index) for _, check_id, broken, _ in MUTANTS for index in broken}
-    missing = [(check_id, index, statement.splitlines()[0])
-               for check_id in CHECKS
-               for index, (statement, assigns) in enumerate(statements(check_id))
-               if not assigns and (check_id, index) not in covered]
+    missing = NOTEBOOK.uncovered(MUTANTS)
     assert not missing, f"notebook checks no test shows failing: {missing}"
 
 

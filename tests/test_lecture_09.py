@@ -20,7 +20,7 @@ from notebook_mutants import NotebookCells  # noqa: E402  (after the backend is 
 
 NOTEBOOK = NotebookCells("09_variational_inference.ipynb", memoize=("lda.fit", "topics.fit"))
 CELLS, CHECKS = NOTEBOOK.cells, NOTEBOOK.checks
-statements, run, check, _execute = NOTEBOOK.statements, NOTEBOOK.run, NOTEBOOK.check, NOTEBOOK.execute
+statements, run, check = NOTEBOOK.statements, NOTEBOOK.run, NOTEBOOK.check
 
 BASE = ["imports", "updates-def"]
 TINY = BASE + ["tiny-run"]
@@ -111,21 +111,9 @@ MUTANTS = [
 
 @pytest.mark.parametrize("name, check_id, broken, edits", MUTANTS, ids=[m[0] for m in MUTANTS])
 def test_check_fails_on_a_plausible_wrong_version(name, check_id, broken, edits):
-    namespace = run(NEEDS[check_id], edits)
-    source = [statement for statement, _ in statements(check_id)]
-    assignments = [index for index, (_, assigns) in enumerate(statements(check_id)) if assigns]
-    for index in broken:
-        for before in assignments:
-            if before < index:
-                check(namespace, source[before])
-        with pytest.raises(AssertionError):
-            check(namespace, source[index])
+    NOTEBOOK.assert_breaks(NEEDS[check_id], check_id, broken, edits)
 
 
 def test_every_check_statement_has_a_mutant():
-    covered = {(check_id, index) for _, check_id, broken, _ in MUTANTS for index in broken}
-    missing = [(check_id, index, statement.splitlines()[0])
-               for check_id in CHECKS
-               for index, (statement, assigns) in enumerate(statements(check_id))
-               if not assigns and (check_id, index) not in covered]
+    missing = NOTEBOOK.uncovered(MUTANTS)
     assert not missing, f"notebook checks no test shows failing: {missing}"
