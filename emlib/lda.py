@@ -276,6 +276,13 @@ class _Sweeper:
         exps = _exponents(self.sums, doc_log, word_log)
         return self.corpus.e_step(exps.doc, exps.words) + exps.shift, exps
 
+    def ratio_only(self, doc_log, word_log):
+        """R in the corpus and the exponents, without Σ n log (AB): the sweeps at fixed λ inside
+        the M-step use R alone."""
+        exps = _exponents(self.sums, doc_log, word_log)
+        self.corpus.ratios(exps.doc, exps.words)
+        return exps
+
     def doc_counts(self, exps):
         """Σ_v n_dv φ_dvk = a_dk (RBᵀ)_dk, (D, K), from the current R."""
         return exps.doc * self.corpus.doc_sums(exps.words)
@@ -394,7 +401,7 @@ class LDAModel:
         if self.doc_iter > 1:
             word_log = self._expected_word_log(params.topic_word)
             for _ in range(self.doc_iter - 1):
-                _, exps = self.sweeper.word_term(_expected_log(doc_topic), word_log)
+                exps = self.sweeper.ratio_only(_expected_log(doc_topic), word_log)
                 new = alpha + self.sweeper.doc_counts(exps)
                 change = np.abs(new - doc_topic).mean(axis=1).max()
                 doc_topic = new
