@@ -1,4 +1,4 @@
-"""Stored notebooks as a static page shows them: math, sliders, alt text, no live-only widgets.
+r"""Stored notebooks as a static page shows them: math, sliders, alt text, no live-only widgets.
 
 :func:`prepare_notebook` rewrites a copy of a stored notebook before Sphinx (myst-nb) reads it:
 

@@ -161,8 +161,10 @@ class Sandbox:
         # few queued messages per socket: a flood of output beyond them is dropped by zmq, not kept
         context = zmq.Context()
         context.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE)
+        # Unix sockets in the sandbox, not TCP ports: a port chosen free can be taken by another
+        # kernel (nbval's, a second grading job) before this one binds it, and the kernel dies
         return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs, log=_LOG,
-                             context=context)
+                             context=context, transport="ipc", ip=str(self.root / "socket"))
 
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

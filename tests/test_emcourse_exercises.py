@@ -173,4 +173,5 @@ def test_typical_mistakes_in_the_retasked_sets_lose_the_points_of_their_part(tmp
     reports = grade.grade([tmp_path / "student"], SOLUTIONS, timeout=60, jobs=2)
     for report in reports:
         expected = MISTAKES[report.exercise][1]
-        assert {c.grade_id: c.points for c in report.cells} == expected, (report.exercise, report.notes)
+        assert {c.grade_id: c.points for c in report.cells} == expected, (
+            report.exercise, report.error, report.notes)
