@@ -164,8 +164,10 @@ def check_int(value, name: str, *, minimum: int | None = None, maximum: int | No
     return value
 
 
-def check_real(value, name: str, *, minimum: float | None = None, inclusive: bool = True) -> float:
-    """Return ``value`` as a finite float (>= or > ``minimum``), or raise an error naming ``name``."""
+def check_real(value, name: str, *, minimum: float | None = None, inclusive: bool = True,
+               maximum: float | None = None, why: str = "") -> float:
+    """Return ``value`` as a finite float (>= or > ``minimum``, <= ``maximum``), or raise an error
+    naming ``name`` (``why``: the reason for the maximum, appended to its message)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
     value = float(value)
@@ -176,6 +178,8 @@ def check_real(value, name: str, *, minimum: float | None = None, inclusive: boo
             raise ValueError(f"{name} must be >= {minimum}, got {value}")
         if not inclusive and value <= minimum:
             raise ValueError(f"{name} must be > {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum:g}{why}, got {value:g}")
     return value
 
 

@@ -108,7 +108,7 @@ class GaussianParams:
 class GaussianStatistics(SufficientStatistics):
     """The expected complete-data sufficient statistics under θ^(t).
 
-    count : N, the number of rows.
+    count : N ≥ 1, the number of rows (the M-step divides by it).
     sum_x : (D,) Σ_n E[x_n | x_{n,o}] = Σ_n x̂_n.
     sum_xx : (D, D) Σ_n E[x_n x_nᵀ | x_{n,o}] = Σ_n (x̂_n x̂_nᵀ + C_n).
     """
@@ -118,7 +118,7 @@ class GaussianStatistics(SufficientStatistics):
     sum_xx: np.ndarray
 
     def __post_init__(self):
-        count = check_real(self.count, "count", minimum=0.0, inclusive=False)
+        count = check_real(self.count, "count", minimum=1.0)
         sum_x = as_float_array(self.sum_x, "sum_x", ndim=1, copy=True)
         sum_xx = as_float_array(self.sum_xx, "sum_xx", ndim=2, copy=True)
         if sum_xx.shape != (sum_x.size, sum_x.size):

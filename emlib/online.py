@@ -433,8 +433,8 @@ class GaussianMixtureStream:
     init : the start θ^(0), a GaussianMixtureParams (e.g. ``gmm.init_params`` on the first
         mini-batch).
     alpha : α in (0.5, 1], or 0 for η_t = 1.
-    n_items : N, the size of the data the statistics are scaled to (for a stream, how many rows
-        the model should weigh like); only relative sizes matter under maximum likelihood.
+    n_items : N in [1, 2^53], the size of the data the statistics are scaled to (for a stream, how many
+        rows the model should weigh like); only relative sizes matter under maximum likelihood.
     reg_covar : as for ``gmm.fit``.
     reference : (D,) the point the statistics are taken about; default init's weighted mean.
 
@@ -445,7 +445,10 @@ class GaussianMixtureStream:
     def __init__(self, init, *, alpha=0.7, n_items=1.0, reg_covar=None, reference=None):
         init = check_instance(init, gmm.GaussianMixtureParams, "init")
         self.alpha = _check_alpha(alpha)
-        self.n_items = check_real(n_items, "n_items", minimum=0.0, inclusive=False)
+        # fewer than one row is no data (N·γ_nk of 1e-300 rows underflows to 0/0 in the M-step);
+        # past 2^53 rows float64 cannot count, and N·x² overflows for ordinary data
+        self.n_items = check_real(n_items, "n_items", minimum=1.0, maximum=2.0**53,
+                                  why=" (2^53, the largest count float64 holds exactly)")
         self.reg_covar = _check_regularisation(reg_covar, init.n_features)
         if reference is None:
             reference = init.weights @ init.means

@@ -127,10 +127,13 @@ def test_a_mixture_near_1e300_is_refused_naming_its_means():
         gmm.GaussianMixtureParams([1.0], [[1e300]], [[[1.0]]])
 
 
-def test_data_spanning_more_than_the_float_range_is_named():
+def test_data_beyond_what_an_axis_can_show_is_named():
+    # (params cannot reach there: their means and covariances must square in float64)
     params = gmm.GaussianMixtureParams([0.5, 0.5], [[-1.0], [1.0]], [[[1.0]], [[1.0]]])
-    with pytest.raises(ValueError, match=r"^X and params span .* wider than the largest float"):
+    with pytest.raises(ValueError, match=r"^X\[0, 0\] = -1.7e\+308 is too large to plot"):
         plot_mixture_1d([-1.7e308, 1.7e308], params, resp=[[1.0, 0.0], [0.0, 1.0]])
+    with pytest.raises(ValueError, match=r"^X\[1, 0\] = 1.8e\+308 is too large to plot"):
+        plot_mixture_1d([0.0, 1.7976931348623157e308], params, resp=[[1.0, 0.0], [0.0, 1.0]])
 
 
 def test_a_point_whose_distance_overflows_is_named(data):

@@ -49,7 +49,8 @@ def check_plottable(values: np.ndarray, name: str) -> np.ndarray:
     values = np.asarray(values)
     if values.size and not np.abs(values).max() <= PLOT_LIMIT:
         where = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(values)), values.shape))
-        raise ValueError(f"{name}{list(where)} = {values[where]:.3g} is too large to plot: "
+        label = f"{name}{list(where)}" if where else name
+        raise ValueError(f"{label} = {values[where]:.3g} is too large to plot: "
                          f"matplotlib's axis limits overflow float64 beyond ±{PLOT_LIMIT:.0e}; "
                          "rescale the data")
     return values

@@ -277,7 +277,7 @@ def plot_mixture_1d(X, params, ax=None, *, resp=None, bins=30, colors=None, grid
     if params.n_features != 1:
         raise ValueError(f"params has {params.n_features} features; plot_mixture_1d draws a 1-D "
                          "mixture (for 2-D data use plot_gmm)")
-    X = _check_X_1d(X)
+    X = check_plottable(_check_X_1d(X), "X")
     bins = check_int(bins, "bins", minimum=1)
     check_allocation(bins, "bins", f"a histogram of {bins} bins")
     grid_size = check_int(grid_size, "grid_size", minimum=2)
@@ -294,11 +294,6 @@ def plot_mixture_1d(X, params, ax=None, *, resp=None, bins=30, colors=None, grid
     high = max(x.max(), np.max(params.means[active, 0] + 4 * sigmas[active]))
     if high <= low:                      # one distinct value and zero-width components
         low, high = low - 0.5, high + 0.5
-    with np.errstate(over="ignore"):
-        width = high - low
-    if not np.isfinite(width):
-        raise ValueError(f"X and params span [{low:.3g}, {high:.3g}], wider than the largest float: "
-                         "no axis can show them; rescale X (emlib.datasets.standardize)")
     grid = np.linspace(low, high, grid_size)
     # log 0 for an empty component; a grid point ~1e308 from a component overflows (density 0)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):

@@ -26,7 +26,10 @@ def plot_stepwise(X, init, optimum, *, alpha=0.7, batch_size=500, n_passes=2.0, 
     """
     X = np.asarray(gmm._check_X(X))
     init = check_instance(init, gmm.GaussianMixtureParams, "init")
-    optimum = check_real(optimum, "optimum")
+    # a per-sample log-likelihood; the gap to it is drawn on a log axis, whose margins overflow
+    # long before 1e308
+    optimum = check_real(optimum, "optimum", minimum=-1e100, maximum=1e100,
+                         why=" in magnitude (nats per sample; rescale the data)")
     n_passes = check_real(n_passes, "n_passes", minimum=0.0, inclusive=False)
     batch_size = check_int(batch_size, "batch_size", minimum=1, maximum=X.shape[0],
                            maximum_reason=" (the number of samples in X)")
