@@ -12,6 +12,15 @@ pointing into the course folder is removed (``PWD``, ``PYTHONPATH`` entries, ...
 course folder from ``sys.path`` and editable-install finders, and so finds ``emcourse.__file__``,
 ``emlib.__file__`` and its working directory all inside the sandbox.
 
+On Linux the kernel is forked from a *zygote* (:class:`_Zygote`): a process started once per
+grader, from a folder deleted as soon as it is ready, that has imported ipykernel, numpy and
+scipy (``emcourse.kernel.ZYGOTE_IMPORTS``) and nothing of the course, and has run no student
+code. A kernel then starts in half a second instead of two. The forked kernel leads a session of
+its own, closes the zygote's pipes, takes its sandbox's working directory, environment and
+``sys.path``, reseeds numpy, imports emcourse and the course from its sandbox, and is killed with
+the zygote. ``EMCOURSE_FORK=0`` starts every kernel as a new Python process instead. Kernels
+talk to the grader over Unix sockets in their sandbox, not TCP ports.
+
 Cells run one at a time (:func:`run`) through ``jupyter_client``, with the cell's role in the
 execute request's metadata (the kernel runs the course's cells apart from the student's), and
 four limits, each of which ends in a note rather than a crash:
@@ -32,10 +41,14 @@ import base64
 import json
 import logging
 import os
+import atexit
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +74,10 @@ RECEIVE_QUEUE = 64
 # The files of emcourse the kernel needs; the rest of the grader stays out of the sandbox.
 _KERNEL_FILES = ("testing.py", "kernel.py")
 _LAUNCHER = "import sys\nfrom emcourse.kernel import main\n\nmain(sys.argv[1:])\n"
+_ZYGOTE_LAUNCHER = "import sys\nfrom emcourse.kernel import zygote_main\n\nzygote_main(sys.argv[1:])\n"
+# Fork grading kernels from a zygote that has imported ipykernel, numpy and scipy once (Linux;
+# EMCOURSE_FORK=0 starts each kernel as a new Python process instead).
+FORK = sys.platform.startswith("linux") and os.environ.get("EMCOURSE_FORK", "1") != "0"
 _STUB_INIT = '"""emcourse, as the grading kernel sees it: only emcourse.testing."""\n'
 
 _LOG = logging.getLogger("emcourse.execute")
@@ -132,13 +149,9 @@ class Sandbox:
                  output_limit: int = OUTPUT_LIMIT):
         self.root = Path(tempfile.mkdtemp(prefix="emcourse-grade-"))
         lib, self.work = self.root / "lib", self.root / "work"
-        (lib / "emcourse").mkdir(parents=True)
+        self.lib = lib
         self.work.mkdir()
-        here = Path(__file__).resolve().parent
-        for name in _KERNEL_FILES:
-            shutil.copy2(here / name, lib / "emcourse" / name)
-        (lib / "emcourse" / "__init__.py").write_text(_STUB_INIT, encoding="utf-8")
-        (lib / "emcourse_kernel.py").write_text(_LAUNCHER, encoding="utf-8")
+        _write_kernel_files(lib, _LAUNCHER)
         for package in course_packages(Path(course_root)):
             shutil.copytree(package, lib / package.name,
                             ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.egg-info"))
@@ -156,6 +169,10 @@ class Sandbox:
             "interrupt_mode": "signal"}), encoding="utf-8")
         self.hidden = hidden
 
+    def kernel_arguments(self, connection_file: str) -> list[str]:
+        """What :func:`emcourse.kernel.main` takes (the kernel spec's argv without the launcher)."""
+        return [str(self.config), "-f", connection_file, "--HistoryManager.enabled=False"]
+
     def kernel_manager(self) -> KernelManager:
         specs = KernelSpecManager(kernel_dirs=[str(self.root / "kernels")], ensure_native_kernel=False)
         # few queued messages per socket: a flood of output beyond them is dropped by zmq, not kept
@@ -163,11 +180,175 @@ class Sandbox:
         context.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE)
         # Unix sockets in the sandbox, not TCP ports: a port chosen free can be taken by another
         # kernel (nbval's, a second grading job) before this one binds it, and the kernel dies
-        return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs, log=_LOG,
-                             context=context, transport="ipc", ip=str(self.root / "socket"))
+        manager, extra = (_ForkedKernelManager, {"sandbox": self}) if FORK else (KernelManager, {})
+        return manager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs, log=_LOG,
+                       context=context, transport="ipc", ip=str(self.root / "socket"), **extra)
 
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _write_kernel_files(lib: Path, launcher: str) -> None:
+    """``lib/emcourse/{__init__,testing,kernel}.py`` and ``lib/emcourse_kernel.py`` (``launcher``)."""
+    (lib / "emcourse").mkdir(parents=True)
+    here = Path(__file__).resolve().parent
+    for name in _KERNEL_FILES:
+        shutil.copy2(here / name, lib / "emcourse" / name)
+    (lib / "emcourse" / "__init__.py").write_text(_STUB_INIT, encoding="utf-8")
+    (lib / "emcourse_kernel.py").write_text(launcher, encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Forked kernels
+
+
+# Variables that change while the grader runs (pytest's, per test) and do not matter to what a
+# zygote imports: set in each kernel, not part of which zygote forks it.
+_PER_KERNEL_VARIABLES = ("PYTEST_CURRENT_TEST",)
+
+
+class _Zygote:
+    """A process that has imported the kernel's libraries and forks a grading kernel on request.
+
+    Started with the kernels' environment (:func:`kernel_environment`, without
+    ``_PER_KERNEL_VARIABLES``) from a folder of its own, deleted once it is ready: nothing a
+    kernel could find and rewrite for the next one. Each kernel then drops the routes to its own
+    hidden folders (:func:`emcourse.kernel.forget_course`) and takes its exact environment.
+    """
+
+    def __init__(self, environment: dict[str, str]):
+        folder = Path(tempfile.mkdtemp(prefix="emcourse-zygote-"))
+        try:
+            _write_kernel_files(folder, _ZYGOTE_LAUNCHER)
+            self.process = subprocess.Popen(
+                [sys.executable, str(folder / "emcourse_kernel.py")],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                cwd=folder, env=environment)
+            ready = self._reply()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        if ready != "ready":
+            self.close()
+            raise RuntimeError("the kernel zygote did not start")
+        self.lock = threading.Lock()
+
+    def _reply(self) -> str:
+        stdout = self.process.stdout
+        if not select.select([stdout], [], [], STARTUP_TIMEOUT)[0]:
+            return ""
+        return stdout.readline().decode().strip()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def fork(self, lib: Path, cwd: Path, arguments: list[str], environment: dict[str, str]) -> int:
+        """The process id of a new kernel running ``emcourse.kernel.main(arguments)`` in ``cwd``."""
+        request = json.dumps({"lib": str(lib), "cwd": str(cwd), "argv": arguments,
+                              "env": environment})
+        with self.lock:
+            try:
+                self.process.stdin.write(request.encode() + b"\n")
+                self.process.stdin.flush()
+            except OSError as error:
+                raise RuntimeError(f"the kernel zygote is gone ({error})") from error
+            reply = self._reply()
+        if not reply.isdigit():
+            raise RuntimeError("the kernel zygote did not fork a kernel")
+        return int(reply)
+
+    def close(self) -> None:
+        """End the zygote; it kills the kernels it forked."""
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+
+
+_ZYGOTES: dict[tuple, _Zygote] = {}
+_ZYGOTES_LOCK = threading.Lock()
+
+
+def _zygote(environment: dict[str, str], failed: _Zygote | None = None) -> _Zygote:
+    """The zygote for kernels with this ``environment`` (one for the process's life: the grader's
+    environment does not change; a new one if it has ended, or is the one that ``failed``)."""
+    startup = {k: v for k, v in environment.items() if k not in _PER_KERNEL_VARIABLES}
+    key = tuple(sorted(startup.items()))
+    with _ZYGOTES_LOCK:
+        zygote = _ZYGOTES.get(key)
+        if zygote is None or zygote is failed or not zygote.alive():
+            if zygote is not None:
+                zygote.close()
+            zygote = _ZYGOTES[key] = _Zygote(startup)
+        return zygote
+
+
+@atexit.register
+def _close_zygotes() -> None:
+    with _ZYGOTES_LOCK:
+        for zygote in _ZYGOTES.values():
+            zygote.close()
+        _ZYGOTES.clear()
+
+
+class _ForkedKernelManager(KernelManager):
+    """A ``KernelManager`` whose kernel the zygote forks instead of a new process.
+
+    ``KernelManager`` still writes the connection file and makes the client (whose liveness
+    checks come here); the process is signalled here: interrupted and killed as a process group
+    (it leads a session of its own), and alive while its id exists (the zygote has the system
+    reap it when it ends).
+    """
+
+    def __init__(self, sandbox: Sandbox, **kwargs):
+        super().__init__(**kwargs)
+        self._sandbox, self._pid = sandbox, None
+
+    @property
+    def has_kernel(self) -> bool:
+        return self._pid is not None
+
+    def start_kernel(self, **_ignored) -> None:   # cwd and environment: the sandbox's, the zygote's
+        sandbox = self._sandbox
+        self.connection_file = str(sandbox.root / "connection.json")
+        self.write_connection_file()
+        arguments = sandbox.kernel_arguments(self.connection_file)
+        environment = kernel_environment(sandbox.hidden)
+        zygote = _zygote(environment)
+        try:
+            self._pid = zygote.fork(sandbox.lib, sandbox.work, arguments, environment)
+        except RuntimeError:   # killed, by an earlier kernel perhaps: start another, once
+            zygote = _zygote(environment, failed=zygote)
+            self._pid = zygote.fork(sandbox.lib, sandbox.work, arguments, environment)
+
+    def _signal(self, signum) -> None:
+        try:
+            os.killpg(self._pid, signum)
+        except OSError:
+            pass
+
+    def interrupt_kernel(self) -> None:
+        self._signal(signal.SIGINT)
+
+    def is_alive(self) -> bool:
+        if self._pid is None:
+            return False
+        try:
+            os.kill(self._pid, 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            return True
+        return True
+
+    async def _async_is_alive(self) -> bool:      # what the client's wait_for_ready asks
+        return self.is_alive()
+
+    def shutdown_kernel(self, now: bool = True, restart: bool = False) -> None:
+        if self._pid is not None:
+            self._signal(signal.SIGKILL)
+            self._pid = None
+        self.cleanup_connection_file()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -437,6 +437,86 @@ def make_kernel_class():
     return GradingKernel
 
 
+# What a zygote imports once for all the kernels it forks: the kernel's own machinery and the
+# libraries every exercise uses. Not matplotlib: it reads MPLBACKEND, which ipykernel sets, when
+# imported. Nothing from the course: each kernel imports that from its own sandbox.
+ZYGOTE_IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.core.formatters",
+                  "IPython.core.inputtransformer2", "numpy", "numpy.testing", "numpy.linalg",
+                  "numpy.random", "scipy.special", "scipy.stats", "scipy.optimize", "scipy.linalg",
+                  "scipy.sparse")
+
+
+def zygote_main(argv) -> None:
+    """Import :data:`ZYGOTE_IMPORTS` once, then fork one grading kernel per request (Linux only).
+
+    Requests come one JSON line at a time on stdin (``{"lib", "cwd", "env", "argv"}``, ``argv``
+    as :func:`main` takes it); each reply is the forked kernel's process id. At the end of stdin
+    (the grader is gone) every kernel forked is killed.
+    Saves each kernel the second or two its imports cost; the kernel is still a process of its
+    own, with its own sandbox and a copy of memory in which no student code has run.
+    """
+    import importlib
+
+    forget_course([])      # editable installs of course checkouts; each kernel drops its own
+    for name in ZYGOTE_IMPORTS:
+        importlib.import_module(name)
+    _setsignal(signal.SIGCHLD, signal.SIG_IGN)   # the system reaps the kernels that end
+    requests, replies = os.fdopen(0, "rb"), os.fdopen(1, "wb", buffering=0)
+    replies.write(b"ready\n")
+    children = []
+    for line in requests:
+        request = json.loads(line)
+        zygote = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            _forked_kernel(request, zygote)
+        children.append(pid)
+        replies.write(f"{pid}\n".encode())
+    for pid in children:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    os._exit(0)
+
+
+def _forked_kernel(request, zygote: int) -> None:
+    """In a child of the zygote: become a kernel as :func:`main` would in a new process."""
+    try:
+        import ctypes
+
+        # killed with the zygote (PR_SET_PDEATHSIG), so that no kernel outlives the grading
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+        if os.getppid() != zygote:
+            os._exit(1)
+        os.setsid()                                # its own process group, interrupted alone
+        _setsignal(signal.SIGCHLD, signal.SIG_DFL)  # so that an answer's subprocess can be waited
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):                       # never the zygote's request and reply pipes
+            os.dup2(devnull, fd)
+        os.close(devnull)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.path[0] = request["lib"]
+        sys.argv = [os.path.join(request["lib"], "emcourse_kernel.py"), *request["argv"]]
+        import importlib
+
+        import numpy
+
+        numpy.random.seed()                        # not the zygote's state, shared by every kernel
+        # emcourse from the sandbox, as in a kernel started on its own: forget the zygote's copy
+        for name in [name for name in sys.modules if name.partition(".")[0] == "emcourse"]:
+            del sys.modules[name]
+        importlib.import_module("emcourse.kernel").main(request["argv"])
+        code = 0
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else 1
+    except BaseException:  # noqa: BLE001 - nothing to report to: stderr is closed
+        code = 1
+    os._exit(code)
+
+
 def main(argv=None) -> None:
     """Start the grading kernel: ``CONFIG.json`` (read, then deleted) and ipykernel's arguments."""
     argv = list(sys.argv[1:] if argv is None else argv)
