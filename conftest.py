@@ -35,6 +35,63 @@ _BLAS_LIMIT = threadpool_limits(limits=1, user_api="blas")
 os.environ.setdefault("EMCOURSE_FRAMES", "0")
 
 
+# nbval's kernels are forked from a zygote that has imported what the lectures import
+# (emcourse.execute.fork_kernel, as the grader's are): each notebook then starts in half a second
+# instead of spending two to four on its kernel and its first cell's imports. The kernel is still
+# a process of its own whose memory no cell has touched; EMCOURSE_FORK=0 starts new Pythons.
+def _lecture_imports() -> tuple[str, ...]:
+    """The modules imported by the lectures' code cells (the zygote ignores any that fail)."""
+    import ast
+    import pathlib
+
+    import nbformat
+
+    names = set()
+    for path in sorted((pathlib.Path(__file__).parent / "notebooks").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:           # IPython magics: their cell's imports are found elsewhere
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.add(node.module)    # and what may be a submodule (from emlib import gmm)
+                    names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return tuple(sorted(names))
+
+
+def _fork_nbval_kernels() -> None:
+    import tempfile
+    import uuid
+
+    import nbval.kernel
+
+    from emcourse import execute
+
+    if not execute.FORK:
+        return
+    imports = _lecture_imports()
+
+    class NbvalKernelManager(execute.ForkedKernelManager):
+        def __init__(self, **kwargs):
+            # Unix sockets, not TCP ports another kernel could take between choice and bind
+            ip = os.path.join(tempfile.gettempdir(), f"emcourse-nbval-{uuid.uuid4().hex}")
+            super().__init__(transport="ipc", ip=ip, **kwargs)
+
+        def fork(self, connection_file, cwd=None, **_ignored):
+            return execute.fork_kernel(cwd or os.getcwd(), ["-f", connection_file],
+                                       dict(os.environ), kind="ipython", imports=imports)
+
+    nbval.kernel.KernelManager = NbvalKernelManager
+
+
+_fork_nbval_kernels()
+
+
 # Scheduling: the suite runs on two workers that each take whole modules (--dist loadscope), so a
 # long module handed out last finishes alone while the other worker idles. The modules that
 # start kernels or a browser (the website, the grader, the notebooks under nbval)

@@ -180,7 +180,7 @@ class Sandbox:
         context.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE)
         # Unix sockets in the sandbox, not TCP ports: a port chosen free can be taken by another
         # kernel (nbval's, a second grading job) before this one binds it, and the kernel dies
-        manager, extra = (_ForkedKernelManager, {"sandbox": self}) if FORK else (KernelManager, {})
+        manager, extra = (_SandboxKernelManager, {"sandbox": self}) if FORK else (KernelManager, {})
         return manager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs, log=_LOG,
                        context=context, transport="ipc", ip=str(self.root / "socket"), **extra)
 
@@ -208,7 +208,8 @@ _PER_KERNEL_VARIABLES = ("PYTEST_CURRENT_TEST",)
 
 
 class _Zygote:
-    """A process that has imported the kernel's libraries and forks a grading kernel on request.
+    """A process that has imported the kernel's libraries and forks a kernel on request
+    (``kind`` and ``imports``: see :func:`emcourse.kernel.zygote_main`).
 
     Started with the kernels' environment (:func:`kernel_environment`, without
     ``_PER_KERNEL_VARIABLES``) from a folder of its own, deleted once it is ready: nothing a
@@ -216,12 +217,12 @@ class _Zygote:
     hidden folders (:func:`emcourse.kernel.forget_course`) and takes its exact environment.
     """
 
-    def __init__(self, environment: dict[str, str]):
+    def __init__(self, environment: dict[str, str], kind: str = "grading", imports=()):
         folder = Path(tempfile.mkdtemp(prefix="emcourse-zygote-"))
         try:
             _write_kernel_files(folder, _ZYGOTE_LAUNCHER)
             self.process = subprocess.Popen(
-                [sys.executable, str(folder / "emcourse_kernel.py")],
+                [sys.executable, str(folder / "emcourse_kernel.py"), kind, *imports],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 cwd=folder, env=environment)
             ready = self._reply()
@@ -241,7 +242,7 @@ class _Zygote:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def fork(self, lib: Path, cwd: Path, arguments: list[str], environment: dict[str, str]) -> int:
+    def fork(self, lib, cwd, arguments: list[str], environment: dict[str, str]) -> int:
         """The process id of a new kernel running ``emcourse.kernel.main(arguments)`` in ``cwd``."""
         request = json.dumps({"lib": str(lib), "cwd": str(cwd), "argv": arguments,
                               "env": environment})
@@ -269,18 +270,32 @@ _ZYGOTES: dict[tuple, _Zygote] = {}
 _ZYGOTES_LOCK = threading.Lock()
 
 
-def _zygote(environment: dict[str, str], failed: _Zygote | None = None) -> _Zygote:
-    """The zygote for kernels with this ``environment`` (one for the process's life: the grader's
-    environment does not change; a new one if it has ended, or is the one that ``failed``)."""
+def _zygote(environment: dict[str, str], kind: str, imports: tuple,
+            failed: _Zygote | None = None) -> _Zygote:
+    """The zygote for ``kind`` kernels with this ``environment`` (one for the process's life: the
+    grader's environment does not change; a new one if it has ended, or is the one that
+    ``failed``)."""
     startup = {k: v for k, v in environment.items() if k not in _PER_KERNEL_VARIABLES}
-    key = tuple(sorted(startup.items()))
+    key = (kind, imports, tuple(sorted(startup.items())))
     with _ZYGOTES_LOCK:
         zygote = _ZYGOTES.get(key)
         if zygote is None or zygote is failed or not zygote.alive():
             if zygote is not None:
                 zygote.close()
-            zygote = _ZYGOTES[key] = _Zygote(startup)
+            zygote = _ZYGOTES[key] = _Zygote(startup, kind, imports)
         return zygote
+
+
+def fork_kernel(cwd, arguments: list[str], environment: dict[str, str], *, kind: str = "grading",
+                imports: tuple = (), lib=None) -> int:
+    """The process id of a kernel forked by the zygote for ``kind`` and ``environment`` (started
+    on first use), running in ``cwd`` with ``arguments`` (``lib``: a grading kernel's sandbox)."""
+    zygote = _zygote(environment, kind, imports)
+    try:
+        return zygote.fork(lib or "", cwd, arguments, environment)
+    except RuntimeError:   # killed, by an earlier kernel perhaps: start another, once
+        zygote = _zygote(environment, kind, imports, failed=zygote)
+        return zygote.fork(lib or "", cwd, arguments, environment)
 
 
 @atexit.register
@@ -291,8 +306,8 @@ def _close_zygotes() -> None:
         _ZYGOTES.clear()
 
 
-class _ForkedKernelManager(KernelManager):
-    """A ``KernelManager`` whose kernel the zygote forks instead of a new process.
+class ForkedKernelManager(KernelManager):
+    """A ``KernelManager`` whose kernel a zygote forks (:meth:`fork`) instead of a new process.
 
     ``KernelManager`` still writes the connection file and makes the client (whose liveness
     checks come here); the process is signalled here: interrupted and killed as a process group
@@ -300,26 +315,25 @@ class _ForkedKernelManager(KernelManager):
     reap it when it ends).
     """
 
-    def __init__(self, sandbox: Sandbox, **kwargs):
-        super().__init__(**kwargs)
-        self._sandbox, self._pid = sandbox, None
+    _pid = None
+    _launch: dict = {}
+
+    def fork(self, connection_file: str, **launch) -> int:
+        """Fork the kernel for ``connection_file``; its process id. ``launch``: start_kernel's."""
+        raise NotImplementedError
 
     @property
     def has_kernel(self) -> bool:
         return self._pid is not None
 
-    def start_kernel(self, **_ignored) -> None:   # cwd and environment: the sandbox's, the zygote's
-        sandbox = self._sandbox
-        self.connection_file = str(sandbox.root / "connection.json")
+    def start_kernel(self, **launch) -> None:
         self.write_connection_file()
-        arguments = sandbox.kernel_arguments(self.connection_file)
-        environment = kernel_environment(sandbox.hidden)
-        zygote = _zygote(environment)
-        try:
-            self._pid = zygote.fork(sandbox.lib, sandbox.work, arguments, environment)
-        except RuntimeError:   # killed, by an earlier kernel perhaps: start another, once
-            zygote = _zygote(environment, failed=zygote)
-            self._pid = zygote.fork(sandbox.lib, sandbox.work, arguments, environment)
+        self._launch = launch
+        self._pid = self.fork(self.connection_file, **launch)
+
+    def restart_kernel(self, now: bool = True, newports: bool = False, **launch) -> None:
+        self.shutdown_kernel(now=True, restart=True)
+        self.start_kernel(**(launch or self._launch))
 
     def _signal(self, signum) -> None:
         try:
@@ -348,7 +362,24 @@ class _ForkedKernelManager(KernelManager):
         if self._pid is not None:
             self._signal(signal.SIGKILL)
             self._pid = None
-        self.cleanup_connection_file()
+        if not restart:
+            self.cleanup_connection_file()
+            if self.transport == "ipc":
+                self.cleanup_ipc_files()
+
+
+class _SandboxKernelManager(ForkedKernelManager):
+    """A grading kernel forked into ``sandbox``: its working directory, ``lib`` and environment."""
+
+    def __init__(self, sandbox: Sandbox, **kwargs):
+        super().__init__(**kwargs)
+        self._sandbox = sandbox
+        self.connection_file = str(sandbox.root / "connection.json")
+
+    def fork(self, connection_file: str, **_ignored) -> int:
+        sandbox = self._sandbox
+        return fork_kernel(sandbox.work, sandbox.kernel_arguments(connection_file),
+                           kernel_environment(sandbox.hidden), lib=sandbox.lib)
 
 
 # ---------------------------------------------------------------------------------------------

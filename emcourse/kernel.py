@@ -447,19 +447,32 @@ ZYGOTE_IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.core.for
 
 
 def zygote_main(argv) -> None:
-    """Import :data:`ZYGOTE_IMPORTS` once, then fork one grading kernel per request (Linux only).
+    """Import a kernel's libraries once, then fork one kernel per request (Linux only).
 
-    Requests come one JSON line at a time on stdin (``{"lib", "cwd", "env", "argv"}``, ``argv``
-    as :func:`main` takes it); each reply is the forked kernel's process id. At the end of stdin
-    (the grader is gone) every kernel forked is killed.
+    ``argv``: ``["grading"]`` for grading kernels (:data:`ZYGOTE_IMPORTS`; each child runs
+    :func:`main` from its sandbox), or ``["ipython", module, ...]`` for plain IPython kernels
+    with those modules imported (the test suite's nbval kernels; each child is what
+    ``python -m ipykernel_launcher`` would be). Requests come one JSON line at a time on stdin
+    (``{"lib", "cwd", "env", "argv"}``, ``argv`` the kernel's arguments); each reply is the forked
+    kernel's process id. At the end of stdin (the grader is gone) every kernel forked is killed.
     Saves each kernel the second or two its imports cost; the kernel is still a process of its
-    own, with its own sandbox and a copy of memory in which no student code has run.
+    own, with a copy of memory in which no cell has run.
     """
     import importlib
 
-    forget_course([])      # editable installs of course checkouts; each kernel drops its own
-    for name in ZYGOTE_IMPORTS:
-        importlib.import_module(name)
+    kind, imports = argv[0], argv[1:]
+    if kind == "grading":
+        forget_course([])  # editable installs of course checkouts; each kernel drops its own
+        imports = ZYGOTE_IMPORTS
+    else:
+        # what ipykernel sets before any cell runs, and matplotlib reads when imported
+        os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+        imports = ("ipykernel.kernelapp", *imports)
+    for name in imports:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - not a module (from x import function), or broken:
+            pass           # the kernel that imports it will say so
     _setsignal(signal.SIGCHLD, signal.SIG_IGN)   # the system reaps the kernels that end
     requests, replies = os.fdopen(0, "rb"), os.fdopen(1, "wb", buffering=0)
     replies.write(b"ready\n")
@@ -469,7 +482,7 @@ def zygote_main(argv) -> None:
         zygote = os.getpid()
         pid = os.fork()
         if pid == 0:
-            _forked_kernel(request, zygote)
+            _forked_kernel(request, zygote, kind)
         children.append(pid)
         replies.write(f"{pid}\n".encode())
     for pid in children:
@@ -480,8 +493,8 @@ def zygote_main(argv) -> None:
     os._exit(0)
 
 
-def _forked_kernel(request, zygote: int) -> None:
-    """In a child of the zygote: become a kernel as :func:`main` would in a new process."""
+def _forked_kernel(request, zygote: int, kind: str) -> None:
+    """In a child of the zygote: become a kernel as it would start in a new process."""
     try:
         import ctypes
 
@@ -498,17 +511,21 @@ def _forked_kernel(request, zygote: int) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        sys.path[0] = request["lib"]
-        sys.argv = [os.path.join(request["lib"], "emcourse_kernel.py"), *request["argv"]]
         import importlib
 
-        import numpy
-
-        numpy.random.seed()                        # not the zygote's state, shared by every kernel
-        # emcourse from the sandbox, as in a kernel started on its own: forget the zygote's copy
-        for name in [name for name in sys.modules if name.partition(".")[0] == "emcourse"]:
-            del sys.modules[name]
-        importlib.import_module("emcourse.kernel").main(request["argv"])
+        if "numpy" in sys.modules:
+            sys.modules["numpy"].random.seed()     # not the zygote's state, shared by every kernel
+        if kind == "grading":
+            sys.path[0] = request["lib"]
+            sys.argv = [os.path.join(request["lib"], "emcourse_kernel.py"), *request["argv"]]
+            # emcourse from the sandbox, as in a kernel started on its own: forget the zygote's
+            for name in [name for name in sys.modules if name.partition(".")[0] == "emcourse"]:
+                del sys.modules[name]
+            importlib.import_module("emcourse.kernel").main(request["argv"])
+        else:
+            del sys.path[0]                        # the zygote's folder (IPython adds the cwd)
+            sys.argv = ["ipykernel_launcher", *request["argv"]]
+            importlib.import_module("ipykernel.kernelapp").launch_new_instance(argv=request["argv"])
         code = 0
     except SystemExit as exit:
         code = exit.code if isinstance(exit.code, int) else 1

@@ -38,8 +38,8 @@ np.left_by_an_earlier_kernel = True
 # Slips in emcourse/kernel.py, each with the probe's property it breaks.
 MUTANTS = {
     "numpy's global state is not reseeded": (
-        "        numpy.random.seed()                        # not the zygote's state, shared by every kernel\n",
-        "", lambda a, b: a["draw"] != b["draw"]),
+        '            sys.modules["numpy"].random.seed()     # not the zygote\'s state, shared by every kernel\n',
+        "            pass\n", lambda a, b: a["draw"] != b["draw"]),
     "SIGCHLD stays ignored in the kernel": (
         "        _setsignal(signal.SIGCHLD, signal.SIG_DFL)",
         "        pass", lambda a, b: b["false_exits_1"]),
@@ -124,7 +124,7 @@ def test_a_kernel_that_kills_its_zygote_does_not_stop_the_next_one(tmp_path):
                                      metadata={"emcourse": {"trusted": False, "role": "student",
                                                             "label": "kill"}})
     (before,) = _report(tmp_path, [_probe_cell()])
-    assert _report(tmp_path, [kill]) is None         # the kernel ends with its zygote
+    assert _report(tmp_path, [kill]) in (None, [])   # it ends with its zygote, maybe after replying
     (after,) = _report(tmp_path, [_probe_cell()])
     assert after["parent"] != before["parent"] and _fresh_fork(before, after)
 
