@@ -19,7 +19,7 @@ code. A kernel then starts in half a second instead of two. The forked kernel le
 its own, closes the zygote's pipes, takes its sandbox's working directory, environment and
 ``sys.path``, reseeds numpy, imports emcourse and the course from its sandbox, and is killed with
 the zygote. ``EMCOURSE_FORK=0`` starts every kernel as a new Python process instead. Kernels
-talk to the grader over Unix sockets in their sandbox, not TCP ports.
+talk to the grader over Unix sockets in their sandbox (POSIX), not TCP ports.
 
 Cells run one at a time (:func:`run`) through ``jupyter_client``, with the cell's role in the
 execute request's metadata (the kernel runs the course's cells apart from the student's), and
@@ -179,10 +179,12 @@ class Sandbox:
         context = zmq.Context()
         context.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE)
         # Unix sockets in the sandbox, not TCP ports: a port chosen free can be taken by another
-        # kernel (nbval's, a second grading job) before this one binds it, and the kernel dies
+        # kernel (nbval's, a second grading job) before this one binds it, and the kernel dies.
+        # (zmq has no Unix sockets on Windows: TCP there.)
+        sockets = {"transport": "ipc", "ip": str(self.root / "socket")} if os.name == "posix" else {}
         manager, extra = (_SandboxKernelManager, {"sandbox": self}) if FORK else (KernelManager, {})
         return manager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs, log=_LOG,
-                       context=context, transport="ipc", ip=str(self.root / "socket"), **extra)
+                       context=context, **sockets, **extra)
 
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
