@@ -40,8 +40,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import atexit
+import os
 import select
 import shutil
 import signal
@@ -75,8 +75,8 @@ RECEIVE_QUEUE = 64
 _KERNEL_FILES = ("testing.py", "kernel.py")
 _LAUNCHER = "import sys\nfrom emcourse.kernel import main\n\nmain(sys.argv[1:])\n"
 _ZYGOTE_LAUNCHER = "import sys\nfrom emcourse.kernel import zygote_main\n\nzygote_main(sys.argv[1:])\n"
-# Fork grading kernels from a zygote that has imported ipykernel, numpy and scipy once (Linux;
-# EMCOURSE_FORK=0 starts each kernel as a new Python process instead).
+# Fork kernels from a zygote that has imported their libraries once (Linux; EMCOURSE_FORK=0
+# starts each kernel as a new Python process instead).
 FORK = sys.platform.startswith("linux") and os.environ.get("EMCOURSE_FORK", "1") != "0"
 _STUB_INIT = '"""emcourse, as the grading kernel sees it: only emcourse.testing."""\n'
 
@@ -163,8 +163,8 @@ class Sandbox:
         spec_dir = self.root / "kernels" / KERNEL_NAME
         spec_dir.mkdir(parents=True)
         (spec_dir / "kernel.json").write_text(json.dumps({
-            "argv": [sys.executable, str(lib / "emcourse_kernel.py"), str(self.config),
-                     "-f", "{connection_file}", "--HistoryManager.enabled=False"],
+            "argv": [sys.executable, str(lib / "emcourse_kernel.py"),
+                     *self.kernel_arguments("{connection_file}")],
             "display_name": "emcourse grading kernel", "language": "python",
             "interrupt_mode": "signal"}), encoding="utf-8")
         self.hidden = hidden
@@ -245,7 +245,8 @@ class _Zygote:
         return self.process.poll() is None
 
     def fork(self, lib, cwd, arguments: list[str], environment: dict[str, str]) -> int:
-        """The process id of a new kernel running ``emcourse.kernel.main(arguments)`` in ``cwd``."""
+        """The process id of a new kernel started with ``arguments`` in ``cwd`` (``lib``: a
+        grading kernel's sandbox library, first on its ``sys.path``)."""
         request = json.dumps({"lib": str(lib), "cwd": str(cwd), "argv": arguments,
                               "env": environment})
         with self.lock:

@@ -433,8 +433,9 @@ class GaussianMixtureStream:
     init : the start θ^(0), a GaussianMixtureParams (e.g. ``gmm.init_params`` on the first
         mini-batch).
     alpha : α in (0.5, 1], or 0 for η_t = 1.
-    n_items : N in [1, 2^53], the size of the data the statistics are scaled to (for a stream, how many
-        rows the model should weigh like); only relative sizes matter under maximum likelihood.
+    n_items : N in [1, 2^53], the size of the data the statistics are scaled to (for a stream,
+        how many rows the model should weigh like); only relative sizes matter under maximum
+        likelihood.
     reg_covar : as for ``gmm.fit``.
     reference : (D,) the point the statistics are taken about; default init's weighted mean.
 
